@@ -1,0 +1,21 @@
+"""Exceptions with a precise meaning, so callers can log a clear reason."""
+
+
+class NewscrawlError(Exception):
+    """Base class for newscrawl's own errors."""
+
+
+class PageError(NewscrawlError):
+    """A fetched page cannot be parsed into an article."""
+
+
+class TruncatedPage(PageError):
+    """The page ends before its closing </html>: the download was cut short."""
+
+
+class UndecodablePage(PageError):
+    """The page bytes cannot be decoded as text in any plausible charset."""
+
+
+class ArchiveError(NewscrawlError):
+    """The archive cannot be opened or written (read-only file, full disk, ...)."""

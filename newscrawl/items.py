@@ -1,0 +1,84 @@
+"""The item schema: what spiders hand to pipelines, and the one `Article` record.
+
+Field names here are also the archive's column names and the JSON keys of
+`newscrawl extract`, so renaming one is a breaking change for analysts' SQL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+LinkKind = Literal["read_also", "inline", "related"]
+PublishedSource = Literal["jsonld", "page", "feed", "meta", "time", "text"]
+
+
+@dataclass
+class Link:
+    """A link that an article shows: a read-also insert, an inline link or a related card."""
+
+    kind: LinkKind
+    url: str
+    title: str | None = None
+    # The date the page shows next to the link (read-also inserts, related cards).
+    shown_at: datetime | None = None
+    # Order of appearance: body links (read_also and inline) share one sequence,
+    # related cards have their own.
+    position: int = 0
+    # The view count shown on a related card; None for body links.
+    views: int | None = None
+
+
+@dataclass
+class Article:
+    """One parsed article page. Produced by a parser, never by a spider."""
+
+    url: str  # canonical, e.g. https://unn.ua/en/news/<slug>
+    site: str  # the publisher's domain without "www.", e.g. "unn.ua"
+    fetched_at: datetime  # timezone-aware; the parser's clock
+    headline: str | None = None
+    summary: str | None = None
+    body: str | None = None  # paragraphs joined by blank lines
+    language: str | None = None  # ISO 639-1, detected on the body
+    published_at: datetime | None = None  # timezone-aware (Kyiv offset for UNN)
+    published_source: PublishedSource | None = None
+    authors: list[str] = field(default_factory=list)
+    section: str | None = None
+    tags: list[str] = field(default_factory=list)
+    views: int | None = None
+    links: list[Link] = field(default_factory=list)  # kinds read_also and inline
+    related: list[Link] = field(default_factory=list)  # kind related
+    alternates: dict[str, str] = field(default_factory=dict)  # language -> URL
+
+    def to_dict(self) -> dict[str, Any]:
+        """The article as JSON-ready data: datetimes become ISO 8601 strings."""
+        return _jsonable(asdict(self))
+
+
+@dataclass
+class Page:
+    """A fetched page on its way to a parser: the spider's only output for articles.
+
+    Spiders stop here so that the same pipelines can parse pages that come from
+    a live crawl, a mirror or an archived WARC record.
+    """
+
+    url: str  # the site URL (a mirror's base_url already mapped back)
+    body: bytes
+    fetched_at: datetime  # timezone-aware
+    content_type: str | None = None  # the Content-Type header, for the charset
+    status: int = 200
+    # What discovery learned about the page before fetching it. The parser's
+    # own findings win; these only fill gaps (published_source becomes "feed").
+    feed_published_at: datetime | None = None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value

@@ -1,0 +1,79 @@
+"""The parser registry: which parser reads a page, found by the page's domain.
+
+Site parsers are discovered by importing every module of this package and
+collecting its `SiteParser` subclasses, so adding a site is one new file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from urllib.parse import urlsplit
+
+from newscrawl.errors import TruncatedPage
+from newscrawl.items import Article, Page
+from newscrawl.parsers.base import SiteParser
+from newscrawl.parsers.charset import decoded_html
+
+__all__ = ["SiteParser", "article_from_page", "parser_for", "site_parsers"]
+
+
+@cache
+def site_parsers() -> dict[str, SiteParser]:
+    """Every site parser in this package, keyed by each domain it claims."""
+    found: dict[str, SiteParser] = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for obj in vars(module).values():
+            if (
+                isinstance(obj, type)
+                and issubclass(obj, SiteParser)
+                and obj.DOMAINS
+                and obj.__module__ == module.__name__
+            ):
+                parser = obj()
+                for domain in obj.DOMAINS:
+                    if domain in found:
+                        raise RuntimeError(
+                            f"domain {domain!r} is claimed by both "
+                            f"{type(found[domain]).__name__} and {obj.__name__}"
+                        )
+                    found[domain] = parser
+    return found
+
+
+def parser_for(url: str) -> SiteParser:
+    """The site parser whose domain matches the URL's host, else the generic parser."""
+    from newscrawl.parsers.generic import GenericParser
+
+    host = (urlsplit(url).hostname or "").lower()
+    parsers = site_parsers()
+    labels = host.split(".")
+    # Try the host, then each parent domain: "www.unn.ua" -> "unn.ua".
+    for i in range(len(labels) - 1):
+        parser = parsers.get(".".join(labels[i:]))
+        if parser is not None:
+            return parser
+    return GenericParser()
+
+
+def article_from_page(page: Page) -> Article:
+    """Decode a fetched page, parse it with its site's parser and apply discovery hints.
+
+    Raises `PageError` subclasses for pages that cannot be read at all.
+    """
+    html = decoded_html(page.body, page.content_type)
+    if not _has_html_end(html):
+        raise TruncatedPage(f"{page.url}: no closing </html>, the page was cut short")
+    article = parser_for(page.url).parse(html, page.url, page.fetched_at)
+    if article.published_at is None and page.feed_published_at is not None:
+        article.published_at = page.feed_published_at
+        article.published_source = "feed"
+    return article
+
+
+def _has_html_end(html: str) -> bool:
+    # Real pages end with </html> plus at most a little trailing script or
+    # whitespace; searching only the tail keeps this cheap on large pages.
+    return "</html" in html[-4096:].lower()
