@@ -1,0 +1,143 @@
+"""Small lxml helpers shared by parsers: parsing once, class-prefix lookup, text, JSON-LD.
+
+Kept generic on purpose (no site knowledge here) so that any site parser, and the
+generic parser, can reuse them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import lxml.etree
+import lxml.html
+from lxml.html import HtmlElement
+
+# Matches a class token that starts with the prefix: the prefix must open the attribute
+# or follow a space. CSS-module names end in a per-build hash
+# (`single-news-card_body__w0_Jb`), so parsers match `single-news-card_body__` only.
+_CLASS_PREFIX_XPATH = (
+    ".//*[starts-with(normalize-space(@class), $prefix)"
+    " or contains(concat(' ', normalize-space(@class)), concat(' ', $prefix))]"
+)
+_WHITESPACE = re.compile(r"\s+")
+
+
+def parsed_html(html: str) -> HtmlElement:
+    """The document's root `<html>` element; an empty document for empty or broken input.
+
+    Never raises: thin or garbage pages must still give an (empty) article.
+    """
+    if not html or not html.strip():
+        return lxml.html.document_fromstring("<html></html>")
+    try:
+        return lxml.html.document_fromstring(html)
+    except ValueError:
+        # lxml refuses str input that carries an XML encoding declaration; the
+        # text is already decoded, so hand it over as UTF-8 bytes instead.
+        parser = lxml.html.HTMLParser(encoding="utf-8")
+        try:
+            return lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
+        except lxml.etree.ParserError:
+            return lxml.html.document_fromstring("<html></html>")
+    except lxml.etree.ParserError:
+        return lxml.html.document_fromstring("<html></html>")
+
+
+def has_class_prefix(element: HtmlElement, prefix: str) -> bool:
+    """Whether one of the element's class tokens starts with the prefix."""
+    classes = element.get("class")
+    if not classes:
+        return False
+    return any(token.startswith(prefix) for token in classes.split())
+
+
+def elements_by_class_prefix(root: HtmlElement, prefix: str) -> list[HtmlElement]:
+    """Descendants of root, in document order, with a class token starting with prefix."""
+    return root.xpath(_CLASS_PREFIX_XPATH, prefix=prefix)
+
+
+def first_by_class_prefix(root: HtmlElement, prefix: str) -> HtmlElement | None:
+    """The first descendant with a class token starting with prefix, or None."""
+    found = elements_by_class_prefix(root, prefix)
+    return found[0] if found else None
+
+
+def folded_text(text: str | None) -> str:
+    """The text with NBSP and every run of whitespace turned into one space, trimmed."""
+    if not text:
+        return ""
+    return _WHITESPACE.sub(" ", text.replace("\u00a0", " ")).strip()
+
+
+def element_text(element: HtmlElement | None) -> str:
+    """The element's visible text, whitespace folded; "" for None.
+
+    `text_content()` is XPath string(), which skips comments, so React's
+    `<!-- -->15601<!-- -->` reads as "15601". Script and style text is dropped
+    because it is never visible.
+    """
+    if element is None:
+        return ""
+    parts: list[str] = []
+    _visible_text(element, parts)
+    return folded_text("".join(parts))
+
+
+def _visible_text(element: HtmlElement, parts: list[str]) -> None:
+    if isinstance(element.tag, str) and element.tag.lower() not in ("script", "style"):
+        if element.text:
+            parts.append(element.text)
+        for child in element:
+            _visible_text(child, parts)
+            if child.tail:
+                parts.append(child.tail)
+
+
+def meta_content(root: HtmlElement, key: str) -> str | None:
+    """The content of `<meta property=key>` or `<meta name=key>`, folded; None if absent."""
+    for value in root.xpath("//meta[@property=$key or @name=$key]/@content", key=key):
+        text = folded_text(value)
+        if text:
+            return text
+    return None
+
+
+def jsonld_objects(root: HtmlElement) -> list[dict[str, Any]]:
+    """Every JSON-LD object on the page, `@graph` members and list items flattened.
+
+    Broken JSON is skipped: one bad script must not hide the others.
+    """
+    found: list[dict[str, Any]] = []
+    for script in root.xpath("//script[@type='application/ld+json']"):
+        raw = script.text or ""
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        found.extend(_flattened_jsonld(data))
+    return found
+
+
+def _flattened_jsonld(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _flattened_jsonld(item)
+    elif isinstance(data, dict):
+        graph = data.get("@graph")
+        if isinstance(graph, list):
+            yield from _flattened_jsonld(graph)
+        if any(key != "@graph" and key != "@context" for key in data):
+            yield data
+
+
+def jsonld_types(obj: dict[str, Any]) -> set[str]:
+    """The object's `@type` values as a set ("NewsArticle" or ["NewsArticle", ...])."""
+    value = obj.get("@type")
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, list):
+        return {v for v in value if isinstance(v, str)}
+    return set()

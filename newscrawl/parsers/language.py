@@ -1,0 +1,63 @@
+"""Language detection on article text, with the page's declared language as a hint.
+
+The declared language (`<html lang>`, the URL prefix) and the text can differ: an
+English UNN page may carry Ukrainian read-also titles, and a Ukrainian URL may hold a
+Russian quote. So the text decides, and the hint only fills in when the text is too
+short to tell or langdetect is unsure between candidates that include the hint.
+"""
+
+from __future__ import annotations
+
+import re
+
+from langdetect import DetectorFactory, detect_langs
+from langdetect.lang_detect_exception import LangDetectException
+
+# langdetect samples randomly; a fixed seed makes the same text give the same answer.
+DetectorFactory.seed = 0
+
+# Detection on the first characters only: the language does not change halfway through
+# an article, and langdetect's cost grows with the text.
+PREFIX_CHARS = 2000
+# Below this many letters langdetect is a coin toss (and it flips uk/ru on short text).
+MIN_LETTERS = 40
+# Below this probability the hint wins if langdetect also considered it.
+CONFIDENT = 0.8
+
+# Tags seen in the wild that are not ISO 639-1.
+_ALIASES = {"ua": "uk", "iw": "he", "in": "id", "ji": "yi"}
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def language_code(tag: str | None) -> str | None:
+    """A language tag as a lower-case ISO 639-1 code: "uk-UA" -> "uk", "zh-cn" -> "zh"."""
+    if not tag:
+        return None
+    primary = re.split(r"[-_]", tag.strip().lower(), maxsplit=1)[0]
+    primary = _ALIASES.get(primary, primary)
+    return primary if re.fullmatch(r"[a-z]{2}", primary) else None
+
+
+def detected_language(text: str | None, hint: str | None = None) -> str | None:
+    """The ISO 639-1 language of the text; the (normalised) hint when the text cannot tell."""
+    hint_code = language_code(hint)
+    sample = (text or "")[:PREFIX_CHARS]
+    if len(_LETTER.findall(sample)) < MIN_LETTERS:
+        return hint_code
+    # Re-set before each call: another module may have changed the shared seed.
+    DetectorFactory.seed = 0
+    try:
+        candidates = detect_langs(sample)
+    except LangDetectException:
+        return hint_code
+    if not candidates:
+        return hint_code
+    best = candidates[0]
+    best_code = language_code(best.lang)
+    if (
+        hint_code
+        and best.prob < CONFIDENT
+        and any(language_code(c.lang) == hint_code for c in candidates)
+    ):
+        return hint_code
+    return best_code or hint_code
