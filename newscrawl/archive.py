@@ -1,0 +1,472 @@
+"""The SQLite archive: schema, migrations, writes and the reads the crawl needs.
+
+Table and column names are a public interface: analysts query them with SQL and
+browse them in Datasette, so they are plain names that match `newscrawl.items`.
+
+- `articles`: one row per canonical URL, with its latest content.
+- `links`: what each article links to (`read_also`, `inline`, `related`), with
+  `target_article_id` filled in once the target is archived too.
+- `view_snapshots`: every view count ever observed, and the page it was shown on.
+
+The schema lives in named migrations, so later changes append a migration
+instead of editing one that existing archives have already applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import unicodedata
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import Enum
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+from newscrawl.errors import ArchiveError
+from newscrawl.items import Article, Link
+
+__all__ = ["Archive", "SaveOutcome", "content_hash", "migrations"]
+
+# Works for Ukrainian and English alike: unicode61 folds case for Cyrillic too
+# ("Київ" finds "київ"), and remove_diacritics 2 lets "cafe" find "café".
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+FTS_COLUMNS = ("headline", "summary", "body")
+
+# Seconds to wait for another connection's write lock (a second crawl, an
+# analyst's UPDATE) before giving up with ArchiveError.
+BUSY_TIMEOUT = 30.0
+
+# SQLite primary result codes that mean "this archive cannot be opened or
+# written", as opposed to a bug in our SQL. Only these become ArchiveError.
+_UNWRITABLE = {
+    sqlite3.SQLITE_PERM: "permission denied",
+    sqlite3.SQLITE_BUSY: "another process holds the write lock",
+    sqlite3.SQLITE_LOCKED: "the database is locked",
+    sqlite3.SQLITE_READONLY: "the database file or its directory is read-only",
+    sqlite3.SQLITE_IOERR: "disk I/O error",
+    sqlite3.SQLITE_CORRUPT: "the database file is corrupt",
+    sqlite3.SQLITE_FULL: "the disk is full",
+    sqlite3.SQLITE_CANTOPEN: "the file cannot be opened",
+    sqlite3.SQLITE_NOTADB: "the file is not a SQLite database",
+}
+
+migrations = Migrations("newscrawl")
+
+
+@migrations()
+def m001_create_articles(db: Database) -> None:
+    articles = db.table("articles")
+    articles.create(
+        {
+            "id": int,
+            "url": str,
+            "site": str,
+            "language": str,
+            "headline": str,
+            "summary": str,
+            "body": str,
+            "published_at": str,
+            "published_source": str,
+            "authors": str,
+            "section": str,
+            "tags": str,
+            "views": int,
+            "fetched_at": str,
+            "alternates": str,
+            "content_hash": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+        },
+        pk="id",
+        not_null={"url", "site", "fetched_at", "content_hash", "first_seen_at", "last_seen_at"},
+    )
+    articles.create_index(["url"], unique=True)
+    articles.create_index(["content_hash"])
+    articles.create_index(["site", "published_at"])
+    articles.create_index(["published_at"])
+
+
+@migrations()
+def m002_create_links(db: Database) -> None:
+    links = db.table("links")
+    links.create(
+        {
+            "article_id": int,
+            "position": int,
+            "kind": str,
+            "url": str,
+            "title": str,
+            "shown_at": str,
+            "views": int,
+            "target_article_id": int,
+        },
+        # The primary key's leading article_id also serves "links of article X".
+        pk=("article_id", "kind", "position"),
+        foreign_keys=[
+            ("article_id", "articles", "id"),
+            ("target_article_id", "articles", "id"),
+        ],
+        not_null={"article_id", "position", "kind", "url"},
+    )
+    # links.url: the back-fill when a linked article arrives later;
+    # target_article_id: "what links to this article".
+    links.create_index(["url"])
+    links.create_index(["target_article_id"])
+
+
+@migrations()
+def m003_create_view_snapshots(db: Database) -> None:
+    snapshots = db.table("view_snapshots")
+    snapshots.create(
+        {"url": str, "observed_at": str, "views": int, "seen_on": str},
+        not_null={"url", "observed_at", "views", "seen_on"},
+    )
+    # Unique so that re-parsing an archived page does not count the same
+    # observation twice; its (url, observed_at) prefix serves time series queries.
+    snapshots.create_index(["url", "observed_at", "seen_on"], unique=True)
+
+
+@migrations()
+def m004_articles_fts(db: Database) -> None:
+    db.table("articles").enable_fts(FTS_COLUMNS, create_triggers=True, tokenize=FTS_TOKENIZE)
+    # sqlite-utils' update trigger re-indexes the row on ANY update, but most
+    # updates only bump last_seen_at/views of an unchanged article; re-indexing
+    # its body each time would dominate the cost of a re-crawl. Same trigger
+    # name, so sqlite-utils and Datasette still recognise the setup.
+    columns = ", ".join(FTS_COLUMNS)
+    old = ", ".join(f"old.{c}" for c in FTS_COLUMNS)
+    new = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
+    db.executescript(
+        f"""
+        DROP TRIGGER articles_au;
+        CREATE TRIGGER articles_au AFTER UPDATE OF {columns} ON articles BEGIN
+          INSERT INTO articles_fts (articles_fts, rowid, {columns})
+            VALUES ('delete', old.rowid, {old});
+          INSERT INTO articles_fts (rowid, {columns}) VALUES (new.rowid, {new});
+        END;
+        """
+    )
+
+
+class SaveOutcome(Enum):
+    """What `Archive.save` did with an article."""
+
+    NEW = "new"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+def content_hash(article: Article) -> str:
+    """The sha256 of what the article says: headline, summary, body and published_at.
+
+    Views, fetched_at and links are left out, so a re-fetch that only shows a
+    new view count (or new related cards) is the same content.
+    """
+    published = _utc_iso(article.published_at) if article.published_at else ""
+    parts = [_folded(article.headline), _folded(article.summary), _folded(article.body), published]
+    # The unit separator cannot occur in folded text, so fields cannot run together.
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Stored:
+    id: int
+    content_hash: str
+    fetched_at: str
+    first_seen_at: str
+    last_seen_at: str
+
+
+class Archive:
+    """The archive file at `path`, opened and migrated to the current schema.
+
+    Opening the same file several times in one process works (WAL mode): the
+    crawl's pipelines write through one `Archive` while the spider reads
+    through another. `read_only=True` opens without ever writing, and fails
+    with ArchiveError if the file is missing or needs a migration.
+    """
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        with self._errors_as_archive_error("open"):
+            if read_only:
+                # A URI with mode=ro never creates the file and refuses every write.
+                uri = f"{self.path.resolve().as_uri()}?mode=ro"
+                conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT)
+            self.db = Database(conn)
+            try:
+                self._prepare()
+            except BaseException:
+                conn.close()
+                raise
+
+    def _prepare(self) -> None:
+        if self.read_only:
+            pending = [m.name for m in migrations.pending(self.db)]
+            if pending:
+                raise ArchiveError(
+                    f"cannot read the archive {self.path}: its schema is out of date "
+                    f"(pending migrations: {', '.join(pending)}); open it for writing once "
+                    "to upgrade it"
+                )
+            return
+        # WAL lets the spider read while the pipelines write; synchronous=NORMAL
+        # is safe with WAL (a crash loses at most the last commits, never
+        # consistency) and avoids an fsync per article.
+        self.db.enable_wal()
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(self.db)
+
+    # --- context manager ------------------------------------------------------
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection; closing twice is harmless."""
+        self.db.close()
+
+    # --- writes ---------------------------------------------------------------
+
+    def save(self, article: Article, *, seen_on: str | None = None) -> SaveOutcome:
+        """Store one observation of an article, with its links and view counts.
+
+        A new URL is inserted; changed content replaces the row's content and
+        its links; unchanged content only moves last_seen_at (and views and
+        fetched_at, if this observation is the latest). Every view count seen
+        is added to view_snapshots: the article's own (shown on `seen_on`,
+        default the article's URL) and each related card's. All of it is one
+        transaction, so the archive never holds an article without its links.
+        """
+        new_hash = content_hash(article)
+        observed_at = _utc_iso(article.fetched_at)
+        with self._errors_as_archive_error("write"), self.db.atomic():
+            stored = self._stored(article.url)
+            if stored is None:
+                article_id = self._insert_article(article, new_hash, observed_at)
+                self._replace_links(article_id, article)
+                # Links saved before this article was archived now have a target.
+                self.db.execute(
+                    "UPDATE links SET target_article_id = ? "
+                    "WHERE url = ? AND target_article_id IS NULL",
+                    [article_id, article.url],
+                )
+                outcome = SaveOutcome.NEW
+            elif stored.content_hash == new_hash:
+                self.db.table("articles").update(
+                    stored.id, _observation_columns(stored, article, observed_at)
+                )
+                outcome = SaveOutcome.UNCHANGED
+            else:
+                self.db.table("articles").update(
+                    stored.id,
+                    {
+                        **_content_columns(article, new_hash),
+                        **_observation_columns(stored, article, observed_at),
+                    },
+                )
+                self._replace_links(stored.id, article)
+                outcome = SaveOutcome.UPDATED
+            self._insert_snapshots(_snapshots_of(article, observed_at, seen_on or article.url))
+        return outcome
+
+    def add_view_snapshot(self, url: str, observed_at: datetime, views: int, seen_on: str) -> None:
+        """Record that `url` showed `views` views at `observed_at`, on the page `seen_on`."""
+        row = {"url": url, "observed_at": _utc_iso(observed_at), "views": views, "seen_on": seen_on}
+        with self._errors_as_archive_error("write"), self.db.atomic():
+            self._insert_snapshots([row])
+
+    def _stored(self, url: str) -> _Stored | None:
+        row = self.db.execute(
+            "SELECT id, content_hash, fetched_at, first_seen_at, last_seen_at "
+            "FROM articles WHERE url = ?",
+            [url],
+        ).fetchone()
+        return _Stored(*row) if row else None
+
+    def _insert_article(self, article: Article, new_hash: str, observed_at: str) -> int:
+        row = {
+            "url": article.url,
+            **_content_columns(article, new_hash),
+            "views": article.views,
+            "fetched_at": observed_at,
+            "first_seen_at": observed_at,
+            "last_seen_at": observed_at,
+        }
+        article_id = self.db.table("articles").insert(row).last_pk
+        assert isinstance(article_id, int)
+        return article_id
+
+    def _replace_links(self, article_id: int, article: Article) -> None:
+        links = [*article.links, *article.related]
+        self.db.table("links").delete_where("article_id = ?", [article_id])
+        if not links:
+            return
+        targets = self._article_ids({link.url for link in links})
+        self.db.table("links").insert_all(
+            _link_row(article_id, link, targets.get(link.url)) for link in links
+        )
+
+    def _insert_snapshots(self, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            # ignore: the unique index turns a repeated observation into a no-op.
+            self.db.table("view_snapshots").insert_all(rows, ignore=True)
+
+    # --- reads ----------------------------------------------------------------
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Those of `urls` (canonical) that are archived: one query on the url index."""
+        wanted = json.dumps(sorted(set(urls)), ensure_ascii=False)
+        with self._errors_as_archive_error("read"):
+            rows = self.db.execute(
+                "SELECT url FROM articles WHERE url IN (SELECT value FROM json_each(?))",
+                [wanted],
+            ).fetchall()
+        return {url for (url,) in rows}
+
+    def url_with_content(self, content_hash: str) -> str | None:
+        """The URL of an archived article with this content hash (the oldest), if any."""
+        with self._errors_as_archive_error("read"):
+            row = self.db.execute(
+                "SELECT url FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1",
+                [content_hash],
+            ).fetchone()
+        return row[0] if row else None
+
+    def _article_ids(self, urls: set[str]) -> dict[str, int]:
+        rows = self.db.execute(
+            "SELECT url, id FROM articles WHERE url IN (SELECT value FROM json_each(?))",
+            [json.dumps(sorted(urls), ensure_ascii=False)],
+        ).fetchall()
+        return dict(rows)
+
+    # --- errors ---------------------------------------------------------------
+
+    @contextmanager
+    def _errors_as_archive_error(self, action: str) -> Iterator[None]:
+        """Turn "cannot open/write this file" failures into ArchiveError naming the path.
+
+        Other sqlite3 errors (bad SQL, constraint violations) are bugs and
+        propagate unchanged.
+        """
+        try:
+            yield
+        except sqlite3.Error as exc:
+            code = getattr(exc, "sqlite_errorcode", None)
+            reason = _UNWRITABLE.get(code & 0xFF) if isinstance(code, int) else None
+            if reason is None:
+                raise
+            raise ArchiveError(
+                f"cannot {action} the archive {self.path}: {reason} ({exc})"
+            ) from exc
+        except OSError as exc:
+            raise ArchiveError(f"cannot {action} the archive {self.path}: {exc}") from exc
+
+
+# --- rows ---------------------------------------------------------------------
+
+
+def _content_columns(article: Article, new_hash: str) -> dict[str, Any]:
+    """The columns that change only when the article's content changes."""
+    return {
+        "site": article.site,
+        "language": article.language,
+        "headline": article.headline,
+        "summary": article.summary,
+        "body": article.body,
+        "published_at": article.published_at.isoformat() if article.published_at else None,
+        "published_source": article.published_source,
+        "authors": json.dumps(article.authors, ensure_ascii=False),
+        "section": article.section,
+        "tags": json.dumps(article.tags, ensure_ascii=False),
+        "alternates": json.dumps(article.alternates, ensure_ascii=False),
+        "content_hash": new_hash,
+    }
+
+
+def _observation_columns(stored: _Stored, article: Article, observed_at: str) -> dict[str, Any]:
+    """The columns an observation moves: first/last seen, and views/fetched_at if latest.
+
+    Comparing instants, not strings, keeps a re-parse of an older archived page
+    from rolling the latest view count back.
+    """
+    columns: dict[str, Any] = {
+        "first_seen_at": min(stored.first_seen_at, observed_at, key=datetime.fromisoformat),
+        "last_seen_at": max(stored.last_seen_at, observed_at, key=datetime.fromisoformat),
+    }
+    if datetime.fromisoformat(observed_at) >= datetime.fromisoformat(stored.fetched_at):
+        columns["fetched_at"] = observed_at
+        if article.views is not None:
+            columns["views"] = article.views
+    return columns
+
+
+def _link_row(article_id: int, link: Link, target_article_id: int | None) -> dict[str, Any]:
+    return {
+        "article_id": article_id,
+        "position": link.position,
+        "kind": link.kind,
+        "url": link.url,
+        "title": link.title,
+        "shown_at": link.shown_at.isoformat() if link.shown_at else None,
+        "views": link.views,
+        "target_article_id": target_article_id,
+    }
+
+
+def _snapshots_of(article: Article, observed_at: str, seen_on: str) -> list[dict[str, Any]]:
+    """The view counts one observation of an article shows: its own and its related cards'."""
+    rows = []
+    if article.views is not None:
+        rows.append(
+            {
+                "url": article.url,
+                "observed_at": observed_at,
+                "views": article.views,
+                "seen_on": seen_on,
+            }
+        )
+    for card in article.related:
+        if card.views is not None:
+            rows.append(
+                {
+                    "url": card.url,
+                    "observed_at": observed_at,
+                    "views": card.views,
+                    "seen_on": article.url,
+                }
+            )
+    return rows
+
+
+def _utc_iso(moment: datetime) -> str:
+    """The instant as ISO 8601 in UTC; a naive datetime is taken to be UTC already."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat()
+
+
+def _folded(text: str | None) -> str:
+    """Text in NFC with every whitespace run as one space, so reformatting is not a change."""
+    return " ".join(unicodedata.normalize("NFC", text or "").split())

@@ -1,0 +1,87 @@
+"""The one read-write `Archive` that a crawl's pipelines share, and its failure.
+
+Dedupe reads and store writes must see the same connection: two writers on
+one file would contend for the write lock, and dedupe must see what store has
+just committed. Each pipeline acquires the crawler's archive in open_spider and
+releases it in close_spider; the first acquire opens it, the last release
+closes it.
+
+When the archive cannot be written, whichever pipeline notices first closes the
+spider with reason `archive_error`: carrying on would fetch pages only to drop
+every one of them.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from weakref import WeakKeyDictionary
+
+from scrapy.crawler import Crawler
+from scrapy.utils.defer import deferred_from_coro
+from twisted.python.failure import Failure
+
+from newscrawl.archive import Archive
+from newscrawl.errors import ArchiveError
+
+logger = logging.getLogger(__name__)
+
+CLOSE_REASON = "archive_error"
+
+
+@dataclass
+class _Shared:
+    archive: Archive
+    users: int = 0
+    failure: ArchiveError | None = None
+
+
+_shared: WeakKeyDictionary[Crawler, _Shared] = WeakKeyDictionary()
+
+
+def acquire_archive(crawler: Crawler) -> Archive:
+    """The crawler's archive (setting NEWSCRAWL_DB), opened on first use.
+
+    Raises ArchiveError if the file cannot be opened or migrated.
+    """
+    shared = _shared.get(crawler)
+    if shared is None:
+        shared = _shared[crawler] = _Shared(Archive(crawler.settings["NEWSCRAWL_DB"]))
+    shared.users += 1
+    return shared.archive
+
+
+def release_archive(crawler: Crawler) -> None:
+    """Give back one acquire; the last one closes the archive."""
+    shared = _shared.get(crawler)
+    if shared is None:
+        return
+    shared.users -= 1
+    if shared.users <= 0:
+        del _shared[crawler]
+        shared.archive.close()
+
+
+def archive_failure(crawler: Crawler) -> ArchiveError | None:
+    """The error that made the crawler's archive unusable, if one did."""
+    shared = _shared.get(crawler)
+    return shared.failure if shared else None
+
+
+def stop_crawl_for_archive_error(crawler: Crawler, error: ArchiveError) -> None:
+    """Log the error and close the spider with reason `archive_error`, once per crawl."""
+    shared = _shared.get(crawler)
+    if shared is not None:
+        if shared.failure is not None:
+            return
+        shared.failure = error
+    logger.error("archive write failed, closing the spider: %s", error)
+    crawler.stats.set_value("newscrawl/archive_error", str(error))
+    # Scheduled, not awaited: closing waits for the items in flight, the
+    # caller's included, so awaiting it from a pipeline would never return.
+    closing = deferred_from_coro(crawler.engine.close_spider_async(reason=CLOSE_REASON))
+    closing.addErrback(_log_close_failure)
+
+
+def _log_close_failure(failure: Failure) -> None:
+    logger.error("could not close the spider after an archive error: %s", failure.value)

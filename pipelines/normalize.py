@@ -1,0 +1,96 @@
+"""Normalise: one spelling for text, lists and URLs, whichever parser produced them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Self
+
+from scrapy.crawler import Crawler
+
+from newscrawl.items import Article, Link
+from newscrawl.parsers import parser_for
+
+_SPACES = re.compile(r"\s+")
+# A paragraph break: a line break with only whitespace around it, at least one blank line.
+_PARAGRAPH_BREAK = re.compile(r"\s*\n\s*\n\s*")
+
+
+class NormalizePipeline:
+    """Folds whitespace, cleans author and tag lists and canonicalises URLs in place.
+
+    Canonical URLs come from the site's parser (`parser_for(url).canonical_url`),
+    so the archive's `articles.url` and `links.url` match each other and the
+    spider's incremental stop.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Article):
+            normalize_article(item)
+        return item
+
+
+def normalize_article(article: Article) -> None:
+    """Normalise the article in place (see NormalizePipeline)."""
+    article.url = canonical_url(article.url)
+    article.headline = folded_text(article.headline)
+    article.summary = folded_text(article.summary)
+    article.body = folded_body(article.body)
+    article.section = folded_text(article.section)
+    article.language = (article.language or "").strip().lower() or None
+    article.authors = unique_texts(article.authors)
+    article.tags = unique_texts(article.tags)
+    article.alternates = {
+        language.strip().lower(): canonical_url(url) for language, url in article.alternates.items()
+    }
+    for link in (*article.links, *article.related):
+        link.url = canonical_url(link.url)
+        link.title = folded_text(link.title)
+    # The archive keys links by (kind, position); parsers that leave positions
+    # at their default would collide, so number them in order of appearance.
+    _renumber_if_colliding(article.links)
+    _renumber_if_colliding(article.related)
+
+
+def canonical_url(url: str) -> str:
+    """The URL the site's parser archives this page under."""
+    return parser_for(url).canonical_url(url)
+
+
+def folded_text(text: str | None) -> str | None:
+    """The text with each whitespace run as one space; None if nothing is left."""
+    if not text:
+        return None
+    return _SPACES.sub(" ", text).strip() or None
+
+
+def folded_body(body: str | None) -> str | None:
+    """The body with whitespace folded inside paragraphs and one blank line between them."""
+    if not body:
+        return None
+    paragraphs = (_SPACES.sub(" ", p).strip() for p in _PARAGRAPH_BREAK.split(body))
+    return "\n\n".join(p for p in paragraphs if p) or None
+
+
+def unique_texts(values: list[str]) -> list[str]:
+    """The folded, non-empty values, first spelling kept for duplicates that differ in case."""
+    seen: set[str] = set()
+    result = []
+    for value in values:
+        text = folded_text(value)
+        if text and text.casefold() not in seen:
+            seen.add(text.casefold())
+            result.append(text)
+    return result
+
+
+def _renumber_if_colliding(links: list[Link]) -> None:
+    if len({link.position for link in links}) < len(links):
+        for position, link in enumerate(links):
+            link.position = position
