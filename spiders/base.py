@@ -1,0 +1,375 @@
+"""`NewsSiteSpider`: the shared spider for news sites found through feeds and paged listings.
+
+A site spider is a subclass that only declares where things are: the site's
+URL and languages, its feeds and listings, what an article URL looks like and
+how a listing marks its article cards. Parsing articles is not a spider's job:
+it yields one `Page` per fetched article and the pipelines do the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any, ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+    ResponseDataLossError,
+)
+from scrapy.http import Response
+from scrapy.selector import Selector
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import error as twisted_errors
+from twisted.python.failure import Failure
+
+from newscrawl.archive import Archive
+from newscrawl.items import Page
+from newscrawl.parsers import parser_for
+from newscrawl.parsers.links import absolute_url
+
+__all__ = ["NewsSiteSpider", "class_prefix_xpath"]
+
+FETCH_FAILED_STAT = "newscrawl/fetch_failed"
+
+
+def class_prefix_xpath(prefix: str) -> str:
+    """XPath for elements with a class starting with `prefix`, e.g. "news-card_root__".
+
+    CSS-module class names end in a hash that changes with every deployment,
+    so selectors must match the stable prefix only, in any position of the
+    class list.
+    """
+    return f"//*[contains(concat(' ', normalize-space(@class)), ' {prefix}')]"
+
+
+class NewsSiteSpider(scrapy.Spider):
+    """Discovers articles through RSS/Atom feeds and paged listings, and yields `Page` items.
+
+    Spider arguments (``scrapy crawl <name> -a key=value``):
+
+    - ``base_url``: fetch everything from this address instead of the site,
+      e.g. ``-a base_url=http://127.0.0.1:8000`` for a local mirror
+      (`newscrawl.mirror`). Absolute links to the site are rewritten to it,
+      while the URLs handed on (``Page.url``) stay the site's own
+      (``https://unn.ua/...``), so the archive never stores a mirror address.
+    - ``languages``: a comma-separated subset of `languages`, e.g.
+      ``-a languages=uk,en``. Feeds, listings and article links of other
+      languages are skipped.
+    - ``max_pages``: how many pages of each listing to read at most, e.g.
+      ``-a max_pages=3`` reads ``?page=1`` to ``?page=3``. Without it a listing
+      is read until a page shows no article cards or shows only articles the
+      archive already holds (the incremental stop).
+
+    Articles that are already archived are still fetched when a feed or a
+    listing page shows them: each visit records their current view count.
+
+    To add a site, subclass and set `name`, `site_url`, `languages`,
+    `feeds`, `listings`, `article_path` and `card_class_prefixes`; override
+    `language_of` if the site marks languages other than by path prefix.
+    """
+
+    # The site's scheme and host, as stored in the archive: "https://unn.ua".
+    site_url: ClassVar[str] = ""
+    # The site's languages; the first is the default, served without a path prefix.
+    languages: ClassVar[tuple[str, ...]] = ()
+    # Feed paths (RSS 2.0 or Atom) per language: {"uk": ("/rss/news_uk.xml",)}.
+    feeds: ClassVar[Mapping[str, Sequence[str]]] = {}
+    # Listing paths per language, paged with ?<page_param>=N: {"en": ("/en/news",)}.
+    listings: ClassVar[Mapping[str, Sequence[str]]] = {}
+    page_param: ClassVar[str] = "page"
+    # Matches the path of an article page (query string excluded).
+    article_path: ClassVar[re.Pattern[str]] = re.compile(r"(?!)")
+    # Class-name prefixes of a listing's article cards (the element or its <a>).
+    card_class_prefixes: ClassVar[tuple[str, ...]] = ()
+    # Where to look for article links when a listing has no recognisable cards:
+    # the first of these that matches.
+    main_content_xpaths: ClassVar[tuple[str, ...]] = ("//main", "//body")
+
+    def __init__(
+        self,
+        *args: Any,
+        base_url: str | None = None,
+        languages: str | None = None,
+        max_pages: str | int | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.site_url or not self.languages:
+            raise ValueError(f"{type(self).__name__} must set site_url and languages")
+        self.fetch_base = (base_url or self.site_url).rstrip("/")
+        self.selected_languages = _selected_languages(languages, self.languages)
+        self.max_pages = _positive_int_or_none(max_pages, "max_pages")
+        fetch_host = urlsplit(self.fetch_base).hostname
+        if base_url and fetch_host:
+            # OffsiteMiddleware must let the mirror through; its host is the only one crawled.
+            self.allowed_domains = [fetch_host]
+        self._site_hosts = _host_variants(urlsplit(self.site_url).hostname or "")
+        self._archive: Archive | None = None
+        # Whether each canonical URL was archived when this crawl first saw it.
+        # Asked once, before this crawl fetches it: asking later would count
+        # the crawl's own writes and stop paging early on a first crawl.
+        self._archived_before: dict[str, bool] = {}
+        # Feed dates by canonical URL, whichever request ends up fetching the page.
+        self._feed_dates: dict[str, datetime] = {}
+
+    # --- discovery --------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        self._archive = Archive(self.settings["NEWSCRAWL_DB"])
+        for language in self.selected_languages:
+            for path in self.feeds.get(language, ()):
+                # Feeds first: their dates must be known before the articles arrive.
+                yield self._request(path, self.parse_feed, priority=20)
+        for language in self.selected_languages:
+            for path in self.listings.get(language, ()):
+                yield self._request(
+                    path, self.parse_listing, priority=10, cb_kwargs={"listing": path, "page": 1}
+                )
+
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+        """Article requests for the feed's items; each item's date travels with it."""
+        # From the bytes: feeds are often served as application/octet-stream or with no
+        # charset, and the XML declaration knows the encoding best.
+        selector = Selector(body=response.body, type="xml")
+        selector.remove_namespaces()
+        found: list[str] = []
+        for item in selector.xpath("//item | //entry"):
+            link = (
+                item.xpath("link/text()").get()
+                or item.xpath("link[not(@rel) or @rel='alternate']/@href").get()
+                or item.xpath("guid[@isPermaLink='true']/text()").get()
+            )
+            url = self._article_url(link) if link else None
+            if url is None:
+                continue
+            published = _feed_date(
+                item.xpath("pubDate/text() | published/text() | updated/text()").get()
+            )
+            if published is not None:
+                self._feed_dates.setdefault(url, published)
+            found.append(url)
+        self.logger.info("feed %s: %d articles", self.site_url_of(response), len(found))
+        yield from self._article_requests(found)
+
+    def parse_listing(
+        self, response: Response, listing: str, page: int
+    ) -> Iterable[scrapy.Request]:
+        """Article requests for one listing page, and the next page unless paging must stop."""
+        where = f"listing {listing} page {page}"
+        urls = self._card_urls(response)
+        if not urls:
+            self.logger.info("%s has no article cards: end of the listing", where)
+            return
+        archived = self._archived_among(urls)
+        yield from self._article_requests(urls)
+        if len(archived) == len(urls):
+            self.logger.info(
+                "%s shows only articles already archived (%d): stopping this listing "
+                "(incremental crawl)",
+                where,
+                len(urls),
+            )
+        elif self.max_pages is not None and page >= self.max_pages:
+            self.logger.info("%s: max_pages=%d reached, stopping this listing", where, page)
+        else:
+            yield self._request(
+                _with_query(listing, self.page_param, str(page + 1)),
+                self.parse_listing,
+                priority=10,
+                cb_kwargs={"listing": listing, "page": page + 1},
+            )
+
+    def parse_article(self, response: Response) -> Iterable[Page]:
+        """The fetched page, handed on unparsed under its site URL."""
+        url = self.site_url_of(response)
+        canonical = parser_for(url).canonical_url(url)
+        content_type = response.headers.get("Content-Type")
+        yield Page(
+            url=url,
+            body=response.body,
+            fetched_at=datetime.now(UTC),
+            content_type=content_type.decode("latin-1") if content_type else None,
+            status=response.status,
+            feed_published_at=self._feed_dates.get(canonical),
+        )
+
+    # --- errors -----------------------------------------------------------------
+
+    def log_fetch_failure(self, failure: Failure) -> None:
+        """Errback: one clear line per request that failed for good (after retries)."""
+        request = getattr(failure, "request", None)
+        url = self.site_url_of_fetch_url(request.url) if request is not None else "?"
+        kind, reason = _failure_reason(failure)
+        self.crawler.stats.inc_value(FETCH_FAILED_STAT)
+        self.crawler.stats.inc_value(f"{FETCH_FAILED_STAT}/{kind}")
+        self.logger.warning("fetch failed: %s (%s)", url, reason)
+
+    # --- URLs -------------------------------------------------------------------
+
+    def site_url_of(self, response: Response) -> str:
+        """The site URL of a response, whether it came from the site or the mirror."""
+        return self.site_url_of_fetch_url(response.url)
+
+    def site_url_of_fetch_url(self, url: str) -> str:
+        if self.fetch_base != self.site_url and url.startswith(self.fetch_base):
+            return self.site_url + url[len(self.fetch_base) :]
+        return url
+
+    def fetch_url_of(self, site_url: str) -> str:
+        """Where to fetch a site URL: on the mirror when base_url is given."""
+        parts = urlsplit(site_url)
+        if (parts.hostname or "") in self._site_hosts:
+            return self.fetch_base + urlunsplit(("", "", parts.path or "/", parts.query, ""))
+        return site_url
+
+    def language_of(self, url: str) -> str:
+        """The language of a site URL: its first path segment if that is a language."""
+        first = urlsplit(url).path.lstrip("/").split("/", 1)[0]
+        return first if first in self.languages[1:] else self.languages[0]
+
+    def _article_url(self, href: str, base: str | None = None) -> str | None:
+        """The canonical site URL of an article link in a selected language, else None."""
+        url = absolute_url(href, base or self.site_url)
+        if url is None:
+            return None
+        url = self.site_url_of_fetch_url(url)
+        parts = urlsplit(url)
+        if (parts.hostname or "") not in self._site_hosts:
+            return None
+        if not self.article_path.search(parts.path):
+            return None
+        if self.language_of(url) not in self.selected_languages:
+            return None
+        return parser_for(url).canonical_url(url)
+
+    def _card_urls(self, response: Response) -> list[str]:
+        """The article URLs of a listing page's cards, in order, without repeats."""
+        hrefs: list[str] = []
+        for prefix in self.card_class_prefixes:
+            for card in response.xpath(class_prefix_xpath(prefix)):
+                href = card.xpath("@href").get() or card.xpath(".//a/@href").get()
+                if href:
+                    hrefs.append(href)
+        if not hrefs:
+            # The site may have renamed its card component; any article link in
+            # the main content is the next best thing.
+            for xpath in self.main_content_xpaths:
+                main = response.xpath(xpath)[:1]
+                if main:
+                    hrefs = main.xpath(".//a/@href").getall()
+                    break
+        base = self.site_url_of(response)
+        urls = (self._article_url(href, base) for href in hrefs)
+        return list(dict.fromkeys(url for url in urls if url))
+
+    def _archived_among(self, urls: Sequence[str]) -> set[str]:
+        """Those canonical URLs that were archived before this crawl first saw them."""
+        unseen = [url for url in urls if url not in self._archived_before]
+        if unseen:
+            known = self._archive.known_urls(unseen) if self._archive else set()
+            self._archived_before.update((url, url in known) for url in unseen)
+        return {url for url in urls if self._archived_before[url]}
+
+    # --- requests ---------------------------------------------------------------
+
+    def _article_requests(self, urls: Sequence[str]) -> Iterable[scrapy.Request]:
+        self._archived_among(urls)  # remember what was archived before fetching
+        for url in urls:
+            yield self._request(url, self.parse_article)
+
+    def _request(
+        self,
+        path_or_url: str,
+        callback: Any,
+        *,
+        priority: int = 0,
+        cb_kwargs: dict[str, Any] | None = None,
+    ) -> scrapy.Request:
+        site_url = path_or_url if "://" in path_or_url else self.site_url + path_or_url
+        return scrapy.Request(
+            self.fetch_url_of(site_url),
+            callback=callback,
+            errback=self.log_fetch_failure,
+            priority=priority,
+            cb_kwargs=cb_kwargs or {},
+        )
+
+    def closed(self, reason: str) -> None:
+        if self._archive is not None:
+            self._archive.close()
+            self._archive = None
+
+
+def _selected_languages(argument: str | None, available: tuple[str, ...]) -> tuple[str, ...]:
+    if not argument:
+        return available
+    wanted = tuple(lang.strip() for lang in argument.split(",") if lang.strip())
+    unknown = [lang for lang in wanted if lang not in available]
+    if unknown or not wanted:
+        raise ValueError(
+            f"languages={argument!r}: choose among {', '.join(available)} (comma-separated)"
+        )
+    return wanted
+
+
+def _positive_int_or_none(value: str | int | None, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{name}={value!r} is not a whole number") from None
+    if number < 1:
+        raise ValueError(f"{name}={value!r}: must be at least 1")
+    return number
+
+
+def _host_variants(host: str) -> frozenset[str]:
+    bare = host.lower().removeprefix("www.")
+    return frozenset({bare, f"www.{bare}"})
+
+
+def _with_query(path: str, key: str, value: str) -> str:
+    """`path` with query parameter `key` set to `value`, the other parameters kept."""
+    parts = urlsplit(path)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != key]
+    query.append((key, value))
+    return urlunsplit(("", "", parts.path, urlencode(query), ""))
+
+
+def _feed_date(text: str | None) -> datetime | None:
+    """An RSS (RFC 822) or Atom (ISO 8601) date, timezone-aware; None if unreadable."""
+    if not text or not text.strip():
+        return None
+    text = text.strip()
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        try:
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    # RFC 822 "-0000" and offset-less ISO dates mean "UTC, local time unknown".
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _failure_reason(failure: Failure) -> tuple[str, str]:
+    """A stats key and a one-line human reason for a failed request."""
+    if failure.check(HttpError):
+        status = failure.value.response.status
+        return f"http_{status}", f"HTTP {status}"
+    if failure.check(ResponseDataLossError, twisted_errors.ConnectionLost):
+        return "data_loss", "the connection closed before the whole page arrived (data loss)"
+    if failure.check(DownloadTimeoutError, twisted_errors.TimeoutError):
+        return "timeout", "timed out"
+    if failure.check(CannotResolveHostError, twisted_errors.DNSLookupError):
+        return "dns", "DNS lookup failed"
+    if failure.check(DownloadConnectionRefusedError, twisted_errors.ConnectionRefusedError):
+        return "connection_refused", "connection refused"
+    return "other", f"{failure.type.__name__}: {failure.getErrorMessage()}"

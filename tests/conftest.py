@@ -1,0 +1,101 @@
+"""Shared fixtures: local mirrors of the demo site and real `scrapy crawl` runs against them."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+
+from newscrawl.demo import demo_site
+from newscrawl.mirror import Mirror, Resource, serve
+
+# The project root (where scrapy.cfg is), found from this file so the tests run
+# from any checkout, not only /work/main.
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# A crawl of the demo site takes a few seconds; a hung one must not stall CI.
+CRAWL_TIMEOUT = 180
+
+
+class CrawlRun(subprocess.CompletedProcess[str]):
+    """A finished `scrapy crawl`, with the path and text of its log file."""
+
+    log_path: Path
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8") if self.log_path.exists() else ""
+
+
+RunCrawl = Callable[[Sequence[str], Path], CrawlRun]
+StartMirror = Callable[[Mapping[str, Resource]], Mirror]
+
+
+@pytest.fixture
+def start_mirror() -> Iterator[StartMirror]:
+    """Starts a mirror of the given resources; every mirror stops when the test ends."""
+    with ExitStack() as stack:
+        yield lambda resources: stack.enter_context(serve(resources))
+
+
+@pytest.fixture
+def demo_mirror(start_mirror: StartMirror) -> Mirror:
+    """The demo site (build "demo") on a fresh mirror, so its hit counts are this test's own."""
+    return start_mirror(demo_site())
+
+
+def crawl(args: Sequence[str], db: Path) -> CrawlRun:
+    """Run a real ``scrapy crawl unn`` in a subprocess, writing to the archive `db`.
+
+    `args` are extra command-line arguments, e.g. ``["-a", f"base_url={mirror}"]``.
+    Throttling is off so a crawl of the demo takes seconds; the log goes to a
+    numbered file beside the archive.
+    """
+    n = 1
+    while (log_path := db.with_name(f"{db.stem}-crawl-{n}.log")).exists():
+        n += 1
+    command = [
+        sys.executable, "-m", "scrapy", "crawl", "unn",
+        "-s", f"NEWSCRAWL_DB={db}",
+        "-s", "AUTOTHROTTLE_ENABLED=False",
+        "-s", "DOWNLOAD_DELAY=0",
+        "-s", f"LOG_FILE={log_path}",
+        *args,
+    ]  # fmt: skip
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.pop("NEWSCRAWL_DB", None)
+    done = subprocess.run(
+        command,
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CRAWL_TIMEOUT,
+        check=False,
+    )
+    run = CrawlRun(done.args, done.returncode, done.stdout, done.stderr)
+    run.log_path = log_path
+    return run
+
+
+@pytest.fixture
+def run_crawl() -> RunCrawl:
+    """`crawl` as a fixture, for tests that prefer injection over imports."""
+    return crawl
+
+
+def rows(db: Path, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:
+    """Query the archive file the way an analyst would: plain sqlite3, read-only."""
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

@@ -1,0 +1,369 @@
+"""End to end: real `scrapy crawl unn` runs against a local mirror of the demo site.
+
+Every assertion reads the SQLite archive the crawl wrote and compares it with
+the demo's source data (`demo_stories()`), never with parser output.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from scrapy.exceptions import DownloadTimeoutError
+from scrapy.http import HtmlResponse
+from twisted.python.failure import Failure
+
+from newscrawl.demo import Version, demo_site, demo_stories
+from newscrawl.demo.site import HTML
+from newscrawl.items import Page
+from newscrawl.mirror import Mirror, Resource, serve
+from newscrawl.parsers import article_from_page
+from spiders.base import _failure_reason, _feed_date
+from spiders.unn import UnnSpider
+from tests.conftest import REPO_ROOT, StartMirror, crawl, rows
+
+# Each test here runs one or more real crawls of a few seconds each.
+pytestmark = pytest.mark.timeout(300)
+
+VERSIONS: list[Version] = [v for s in demo_stories() for v in s.versions.values()]
+ALL_URLS = {v.url for v in VERSIONS}
+
+
+@dataclass
+class FullCrawl:
+    db: Path
+    mirror: Mirror
+    log: str
+    returncode: int
+
+
+@pytest.fixture(scope="module")
+def full_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullCrawl]:
+    """One complete crawl of build "a" of the demo site, shared by the read-only tests."""
+    db = tmp_path_factory.mktemp("full") / "news.db"
+    with serve(demo_site("a")) as mirror:
+        run = crawl(["-a", f"base_url={mirror}"], db)
+        yield FullCrawl(db, mirror, run.log, run.returncode)
+
+
+def _articles(db: Path) -> dict[str, dict[str, object]]:
+    return {row["url"]: dict(row) for row in rows(db, "SELECT * FROM articles")}
+
+
+def _links(db: Path, url: str, kind: str) -> list[dict[str, object]]:
+    return [
+        dict(row)
+        for row in rows(
+            db,
+            "SELECT links.* FROM links JOIN articles ON articles.id = links.article_id "
+            "WHERE articles.url = ? AND kind = ? ORDER BY position",
+            [url, kind],
+        )
+    ]
+
+
+def _snapshot_count(db: Path) -> int:
+    return rows(db, "SELECT count(*) AS n FROM view_snapshots")[0]["n"]
+
+
+def _copy_archive(source: Path, target: Path) -> Path:
+    """A copy of a closed archive, its WAL file included if SQLite left one."""
+    for suffix in ("", "-wal", "-shm"):
+        if Path(f"{source}{suffix}").exists():
+            shutil.copy(f"{source}{suffix}", f"{target}{suffix}")
+    return target
+
+
+# --- the spider's discovery rules, without a crawl ------------------------------------
+
+
+def test_cards_are_found_by_class_prefix_then_by_article_links() -> None:
+    spider = UnnSpider(base_url="http://127.0.0.1:8000", languages="uk,en")
+    assert spider.allowed_domains == ["127.0.0.1"]
+    listing = demo_site("zz")["/news"].body
+    response = HtmlResponse("http://127.0.0.1:8000/news", body=listing, encoding="utf-8")
+    uk_first_page = [s.versions["uk"].url for s in demo_stories()[:6]]
+    assert spider._card_urls(response) == uk_first_page
+
+    # A redesign renamed the card component: any article link in the main column counts.
+    renamed = listing.replace(b"news-card_root__", b"story-tile_root__")
+    response = HtmlResponse("http://127.0.0.1:8000/news", body=renamed, encoding="utf-8")
+    assert spider._card_urls(response) == uk_first_page
+
+    links = (
+        b'<html><body><div class="home-page_main__x1"><a href="/ru/news/a">ru</a>'
+        b'<a href="https://unn.ua/amp/b?utm_source=x">amp</a><a href="/politics">section</a>'
+        b'<a href="https://example.com/news/c">elsewhere</a></div></body></html>'
+    )
+    response = HtmlResponse("http://127.0.0.1:8000/news", body=links, encoding="utf-8")
+    assert spider._card_urls(response) == ["https://unn.ua/news/b"]
+    assert spider.fetch_url_of("https://unn.ua/news/b?page=2") == (
+        "http://127.0.0.1:8000/news/b?page=2"
+    )
+
+
+def test_feed_dates_are_timezone_aware() -> None:
+    assert _feed_date("Thu, 18 Jul 2024 13:27:00 +0300") == datetime(
+        2024, 7, 18, 10, 27, tzinfo=UTC
+    )
+    assert _feed_date("Thu, 18 Jul 2024 13:27:00 -0000").tzinfo is not None
+    assert _feed_date("2024-07-18T13:27:00Z") == datetime(2024, 7, 18, 13, 27, tzinfo=UTC)
+    assert _feed_date("yesterday") is None
+
+
+def test_failures_get_a_one_line_reason() -> None:
+    kind, reason = _failure_reason(Failure(DownloadTimeoutError("took too long")))
+    assert (kind, reason) == ("timeout", "timed out")
+
+
+# --- a full crawl ---------------------------------------------------------------
+
+
+def test_scrapy_list_names_the_unn_spider() -> None:
+    listed = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    assert "unn" in listed.stdout.split()
+
+
+def test_full_crawl_archives_every_article_page_once(full_crawl: FullCrawl) -> None:
+    assert full_crawl.returncode == 0, full_crawl.log[-3000:]
+    assert "Traceback" not in full_crawl.log
+    urls = [row["url"] for row in rows(full_crawl.db, "SELECT url FROM articles")]
+    # Site URLs only: no mirror address, no AMP copy, no tracking parameters.
+    assert sorted(urls) == sorted(ALL_URLS)
+    assert len(urls) == len(set(urls))
+    assert full_crawl.mirror.hits["/robots.txt"] == 1
+    # The AMP copy in the feed and the card with ?utm_source=... were fetched
+    # under their canonical URL, once.
+    assert not [path for path in full_crawl.mirror.hits if "/amp/" in path or "utm_" in path]
+    assert all(full_crawl.mirror.hits[v.path] == 1 for v in VERSIONS)
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda v: f"{v.language}-{v.story_id}")
+def test_article_fields_match_the_story_data(full_crawl: FullCrawl, version: Version) -> None:
+    row = _articles(full_crawl.db)[version.url]
+    assert row["site"] == "unn.ua"
+    assert row["headline"] == version.headline
+    assert row["summary"] == version.summary
+    assert row["language"] == version.language
+    assert row["section"] == version.section
+    assert json.loads(row["tags"]) == list(version.tags)
+    assert json.loads(row["authors"]) == list(version.authors)
+    assert row["views"] == version.views
+    assert datetime.fromisoformat(row["published_at"]) == version.published_at
+    for paragraph in version.paragraphs:
+        assert paragraph in row["body"]
+
+
+@pytest.mark.parametrize("version", VERSIONS, ids=lambda v: f"{v.language}-{v.story_id}")
+def test_links_resolve_to_archived_articles(full_crawl: FullCrawl, version: Version) -> None:
+    story = next(s for s in demo_stories() if s.id == version.story_id)
+    ids = {row["url"]: row["id"] for row in _articles(full_crawl.db).values()}
+
+    read_also = _links(full_crawl.db, version.url, "read_also")
+    expected = story.read_also(version.language)
+    assert [link["title"] for link in read_also] == [t.headline for t in expected]
+    assert [link["target_article_id"] for link in read_also] == [ids[t.url] for t in expected]
+
+    related = _links(full_crawl.db, version.url, "related")
+    expected = story.related(version.language)
+    assert [link["url"] for link in related] == [t.url for t in expected]
+    assert [link["views"] for link in related] == [t.views for t in expected]
+    assert [link["target_article_id"] for link in related] == [ids[t.url] for t in expected]
+
+    inline = _links(full_crawl.db, version.url, "inline")
+    expected_inline = version.inline_links()
+    assert [(link["url"], link["title"]) for link in inline] == [
+        (target.url, text) for target, text in expected_inline
+    ]
+    assert all(link["target_article_id"] for link in inline)
+
+
+def test_view_snapshots_record_every_count_seen(full_crawl: FullCrawl) -> None:
+    snapshots = rows(full_crawl.db, "SELECT url, views, seen_on FROM view_snapshots")
+    own = {(s["url"], s["views"]) for s in snapshots if s["seen_on"] == s["url"]}
+    assert own == {(v.url, v.views) for v in VERSIONS}
+    # Related cards are snapshots too, seen on the page that shows them.
+    assert any(s["seen_on"] != s["url"] for s in snapshots)
+
+
+# --- spider arguments -----------------------------------------------------------
+
+
+def test_languages_argument_fetches_only_those_languages(
+    demo_mirror: Mirror, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    run = crawl(["-a", f"base_url={demo_mirror}", "-a", "languages=en"], db)
+    assert run.returncode == 0, run.log[-3000:]
+    archived = {row["url"] for row in rows(db, "SELECT url FROM articles")}
+    assert archived == {v.url for v in VERSIONS if v.language == "en"}
+    fetched = [p for p in demo_mirror.hits if p != "/robots.txt"]
+    assert fetched and all(p.startswith("/en/") for p in fetched)
+
+
+def test_max_pages_bounds_listing_paging(demo_mirror: Mirror, tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    run = crawl(["-a", f"base_url={demo_mirror}", "-a", "max_pages=1"], db)
+    assert run.returncode == 0, run.log[-3000:]
+    assert "max_pages=1 reached" in run.log
+    assert demo_mirror.hits["/news"] == 1
+    assert not [p for p in demo_mirror.hits if "page=" in p]
+    first_pages = demo_stories()[:6]
+    archived = {row["url"] for row in rows(db, "SELECT url FROM articles")}
+    assert {s.versions["en"].url for s in first_pages} <= archived
+    assert not {s.versions["en"].url for s in demo_stories()[6:]} & archived
+
+
+def test_bad_spider_arguments_fail_clearly(tmp_path: Path) -> None:
+    run = crawl(["-a", "base_url=http://127.0.0.1:9", "-a", "languages=de"], tmp_path / "x.db")
+    assert run.returncode != 0
+    assert "languages='de'" in run.log + run.stderr
+
+
+# --- repeated crawls --------------------------------------------------------------
+
+
+def test_incremental_crawl_adds_snapshots_not_duplicates(
+    full_crawl: FullCrawl, start_mirror: StartMirror, tmp_path: Path
+) -> None:
+    db = _copy_archive(full_crawl.db, tmp_path / "news.db")
+    before = _articles(db)
+    snapshots_before = _snapshot_count(db)
+    later = start_mirror(demo_site("a", views_offset=100))
+
+    run = crawl(["-a", f"base_url={later}"], db)
+
+    assert run.returncode == 0, run.log[-3000:]
+    assert "stopping this listing (incremental crawl)" in run.log
+    after = _articles(db)
+    assert after.keys() == before.keys()
+    assert [r["id"] for r in after.values()] == [r["id"] for r in before.values()]
+    assert _snapshot_count(db) > snapshots_before
+    # Page 1 of every listing was all archived already: page 2 was never asked for.
+    assert not [p for p in later.hits if "page=2" in p]
+    refetched = [v for v in VERSIONS if later.hits[v.path]]
+    assert refetched
+    for version in refetched:
+        assert after[version.url]["views"] == version.views + 100
+        assert after[version.url]["content_hash"] == before[version.url]["content_hash"]
+    for version in VERSIONS:
+        if not later.hits[version.path]:
+            assert after[version.url]["views"] == version.views
+
+
+def test_redeployed_site_gives_the_same_rows(
+    full_crawl: FullCrawl, start_mirror: StartMirror, tmp_path: Path
+) -> None:
+    db = _copy_archive(full_crawl.db, tmp_path / "news.db")
+    content = "id, url, headline, summary, body, language, published_at, authors, section, tags"
+    before = [tuple(r) for r in rows(db, f"SELECT {content}, content_hash FROM articles")]
+    redeployed = start_mirror(demo_site("b"))
+
+    run = crawl(["-a", f"base_url={redeployed}"], db)
+
+    assert run.returncode == 0, run.log[-3000:]
+    after = [tuple(r) for r in rows(db, f"SELECT {content}, content_hash FROM articles")]
+    assert after == before
+    assert "newscrawl/articles_updated" not in run.log
+    assert "newscrawl/articles_new" not in run.log
+
+
+def test_every_page_parses_the_same_in_another_build() -> None:
+    a, b = demo_site("a"), demo_site("b")
+    fetched_at = datetime(2024, 8, 1, 12, 0, tzinfo=UTC)
+    for version in VERSIONS:
+        parsed = [
+            article_from_page(
+                Page(
+                    url=version.url,
+                    body=site[version.path].body,
+                    fetched_at=fetched_at,
+                    content_type=HTML,
+                )
+            )
+            for site in (a, b)
+        ]
+        assert parsed[0] == parsed[1], version.url
+
+
+# --- bad input ----------------------------------------------------------------------
+
+EMPTY = "/news/empty-page"
+SERVER_ERROR = "/news/server-error"
+NOT_AN_ARTICLE = "/news/live-updates"
+
+
+def _with_extra_cards(listing: bytes, hrefs: list[str]) -> bytes:
+    """The listing page with cards for `hrefs` before its first card, same class names."""
+    first = re.search(rb'<a class="(news-card_root__[^"]+)"', listing)
+    assert first is not None
+    cards = b"".join(
+        b'<a class="%s" href="%s"><h3>Card</h3></a>' % (first.group(1), href.encode())
+        for href in hrefs
+    )
+    return listing[: first.start()] + cards + listing[first.start() :]
+
+
+def test_bad_pages_are_dropped_with_a_reason_and_never_crash(
+    start_mirror: StartMirror, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    truncated = demo_stories()[0].versions["en"]  # archived by the first crawl
+    mislabelled = demo_stories()[1].versions["uk"]  # new in the second crawl
+
+    first = crawl(["-a", f"base_url={start_mirror(demo_site())}", "-a", "languages=en"], db)
+    assert first.returncode == 0, first.log[-3000:]
+    stored = _articles(db)
+
+    site = demo_site()
+    listing = _with_extra_cards(site["/news"].body, [EMPTY, SERVER_ERROR, NOT_AN_ARTICLE])
+    site["/news"] = site["/news?page=1"] = Resource(listing, HTML)
+    site[EMPTY] = Resource(b"", HTML)
+    site[SERVER_ERROR] = Resource(b"<html><body>Internal error</body></html>", HTML, status=500)
+    site[NOT_AN_ARTICLE] = Resource(
+        b"<!DOCTYPE html><html><head><title>Live | \xd0\xa3\xd0\x9d\xd0\x9d</title></head>"
+        b"<body><h1>Live updates</h1><ul><li><a href='/news'>News</a></li></ul></body></html>",
+        HTML,
+    )
+    page = site[truncated.path].body
+    site[truncated.path] = Resource(page, HTML, truncate_to=len(page) // 2)
+    # windows-1251 bytes under a header that says UTF-8.
+    site[mislabelled.path] = Resource(site[mislabelled.path].body.decode().encode("cp1251"), HTML)
+    faulty = start_mirror(site)
+
+    second = crawl(["-a", f"base_url={faulty}"], db)
+
+    log = second.log
+    assert second.returncode == 0, log[-3000:]
+    assert "Traceback" not in log
+    assert f"fetch failed: https://unn.ua{SERVER_ERROR} (HTTP 500)" in log
+    assert faulty.hits[SERVER_ERROR] == 3  # retried twice before giving up
+    assert f"fetch failed: {truncated.url} (" in log
+    assert "data loss" in log
+    assert re.search(rf"https://unn\.ua{EMPTY}: .*empty", log)
+    assert re.search(rf"https://unn\.ua{NOT_AN_ARTICLE}: not an article", log)
+
+    after = _articles(db)
+    assert not {f"https://unn.ua{p}" for p in (EMPTY, SERVER_ERROR, NOT_AN_ARTICLE)} & after.keys()
+    # The mislabelled page was decoded correctly, not stored as mojibake.
+    assert after[mislabelled.url]["headline"] == mislabelled.headline
+    # Nothing archived earlier was lost or overwritten by a broken fetch.
+    for url, row in stored.items():
+        assert after[url]["content_hash"] == row["content_hash"]
+        assert after[url]["headline"] == row["headline"]
+    assert after[truncated.url]["body"] == stored[truncated.url]["body"]
