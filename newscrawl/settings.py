@@ -45,4 +45,5 @@ ITEM_PIPELINES = {
 }
 
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "newscrawl.logformatter.ConciseLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -66,9 +66,10 @@ def article_from_page(page: Page) -> Article:
     html = decoded_html(page.body, page.content_type)
     if not _has_html_end(html):
         raise TruncatedPage(f"{page.url}: no closing </html>, the page was cut short")
-    article = parser_for(page.url).parse(html, page.url, page.fetched_at)
+    parser = parser_for(page.url)
+    article = parser.parse(html, page.url, page.fetched_at)
     if article.published_at is None and page.feed_published_at is not None:
-        article.published_at = page.feed_published_at
+        article.published_at = parser.local_time(page.feed_published_at)
         article.published_source = "feed"
     return article
 

@@ -8,7 +8,7 @@ else needs to change to add a site.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import ClassVar
 
 from newscrawl.items import Article
@@ -27,10 +27,18 @@ class SiteParser(ABC):
     DOMAINS: ClassVar[tuple[str, ...]] = ()
     # Bump when a change alters the output for the same page; golden fixtures are per version.
     VERSION: ClassVar[str] = "1"
+    # The zone the site shows its times in. Dates from elsewhere (a feed's UTC
+    # pubDate) are converted to it, so one site's published_at share one offset.
+    # None keeps whatever offset the date came with.
+    TIMEZONE: ClassVar[tzinfo | None] = None
 
     @abstractmethod
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
         """The article on the page. Missing fields stay empty; it never raises for thin pages."""
+
+    def local_time(self, moment: datetime) -> datetime:
+        """The moment in the site's time zone (unchanged when the site has none)."""
+        return moment.astimezone(self.TIMEZONE) if self.TIMEZONE else moment
 
     def canonical_url(self, url: str) -> str:
         """The URL this page is archived under: AMP copies and tracking parameters removed."""

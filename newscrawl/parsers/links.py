@@ -33,9 +33,7 @@ def canonical_url(url: str) -> str:
     ]
     host = (parts.hostname or "").lower()
     netloc = host if parts.port is None else f"{host}:{parts.port}"
-    return urlunsplit(
-        (parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), "")
-    )
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", urlencode(query), ""))
 
 
 def absolute_url(href: str, base: str) -> str | None:

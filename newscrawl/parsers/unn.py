@@ -10,7 +10,7 @@ the parser also recognises the content itself (a link ending in `dd.mm.yy, HH:MM
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -20,6 +20,7 @@ from newscrawl.items import Article, Link, PublishedSource
 from newscrawl.parsers import links
 from newscrawl.parsers.base import SiteParser
 from newscrawl.parsers.dates import (
+    KYIV,
     READALSO_DATE_AT_END,
     iso_datetime,
     kyiv_datetime,
@@ -70,6 +71,7 @@ class UnnParser(SiteParser):
     """Article pages of unn.ua (uk `/news/`, en `/en/news/`, ru `/ru/news/`) and AMP copies."""
 
     DOMAINS: ClassVar[tuple[str, ...]] = ("unn.ua",)
+    TIMEZONE: ClassVar[tzinfo | None] = KYIV
     VERSION: ClassVar[str] = "1"
 
     SITE: ClassVar[str] = "unn.ua"
