@@ -25,7 +25,7 @@ SEED_AMP_URL = (
 
 
 def newscrawl_command() -> list[str]:
-    """The installed console script beside this interpreter (what the README tells people to run)."""
+    """The installed console script beside this interpreter, as the README runs it."""
     script = Path(sys.executable).parent / "newscrawl"
     found = str(script) if script.exists() else shutil.which("newscrawl")
     if found is None:

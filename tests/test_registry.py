@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -101,6 +101,6 @@ def test_generic_parser_rejects_a_publication_date_after_the_fetch() -> None:
         "<article><p>" + "Words in a paragraph of a plain article. " * 20 + "</p></article>"
         "</body></html>"
     )
-    fetched = datetime(2025, 1, 1, tzinfo=timezone.utc)
+    fetched = datetime(2025, 1, 1, tzinfo=UTC)
     article = GenericParser().parse(html, "https://example.com/a", fetched)
     assert article.published_at is None
