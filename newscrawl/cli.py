@@ -8,8 +8,13 @@ import sys
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from newscrawl import __version__
+from newscrawl.errors import ArchiveError
+
+if TYPE_CHECKING:
+    from newscrawl.crawling import CrawlResult
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 
@@ -122,24 +127,36 @@ def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
     for value in values:
         name, sep, setting = value.partition("=")
         if not sep or not name:
-            raise SystemExit(f"newscrawl: {option} expects NAME=VALUE, got {value!r}")
+            print(f"newscrawl: {option} expects NAME=VALUE, got {value!r}", file=sys.stderr)
+            raise SystemExit(2)
         pairs[name] = setting
     return pairs
 
 
 def _run_crawl(args: argparse.Namespace) -> int:
-    from newscrawl.crawling import run_spider
-
     overrides = _pairs(args.settings, "-s")
     if args.db:
         overrides["NEWSCRAWL_DB"] = args.db
+    result = _crawl(args.spider, _pairs(args.spider_args, "-a"), overrides)
+    return result if isinstance(result, int) else result.exit_code
+
+
+def _crawl(
+    spider: str, spider_args: dict[str, str], overrides: dict[str, str]
+) -> CrawlResult | int:
+    """Run the spider and print its summary line; an exit code if it could not start."""
+    from newscrawl.crawling import run_spider
+
     try:
-        result = run_spider(args.spider, _pairs(args.spider_args, "-a"), overrides)
+        result = run_spider(spider, spider_args, overrides)
     except KeyError:
-        print(f"newscrawl: no spider named {args.spider!r}; see 'scrapy list'", file=sys.stderr)
+        print(f"newscrawl: no spider named {spider!r}; see 'scrapy list'", file=sys.stderr)
         return 2
+    except ArchiveError as exc:
+        print(f"newscrawl: {exc}", file=sys.stderr)
+        return 1
     print(result.summary_line())
-    return result.exit_code
+    return result
 
 
 def _run_extract(args: argparse.Namespace) -> int:
@@ -171,7 +188,6 @@ def _page_files(paths: Sequence[Path]) -> Iterator[Path]:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from newscrawl.crawling import run_spider
     from newscrawl.demo.site import demo_site
     from newscrawl.mirror import serve
     from newscrawl.report import archive_summary
@@ -186,8 +202,9 @@ def _run_demo(args: argparse.Namespace) -> int:
         overrides["NEWSCRAWL_DB"] = args.db
     with serve(demo_site()) as base_url:
         print(f"Serving the sample UNN site at {base_url}; crawling it with the 'unn' spider...")
-        result = run_spider("unn", {"base_url": base_url}, overrides)
-    print(result.summary_line())
+        result = _crawl("unn", {"base_url": base_url}, overrides)
+    if isinstance(result, int):
+        return result
     print()
     print(archive_summary(result.db_path))
     return result.exit_code

@@ -10,6 +10,8 @@ from typing import Any
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from newscrawl.archive import Archive
+
 SETTINGS_MODULE = "newscrawl.settings"
 
 
@@ -59,11 +61,19 @@ def run_spider(
     spider_args: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> CrawlResult:
-    """Run one spider to completion in this process and return its result."""
+    """Run one spider to completion in this process and return its result.
+
+    Raises `ArchiveError` when the archive cannot be opened for writing, and
+    `KeyError` when there is no spider of that name.
+    """
     settings = project_settings(overrides)
+    db_path = Path(settings["NEWSCRAWL_DB"])
+    # Open (and migrate) the archive before any request: an unwritable archive
+    # is an ArchiveError here, not a traceback from deep inside a pipeline.
+    Archive(db_path).close()
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(name)
     process.crawl(crawler, **dict(spider_args or {}))
     process.start()
     stats = crawler.stats.get_stats() if crawler.stats else {}
-    return CrawlResult(spider=name, db_path=Path(settings["NEWSCRAWL_DB"]), stats=stats)
+    return CrawlResult(spider=name, db_path=db_path, stats=stats)

@@ -136,3 +136,24 @@ def test_help_lists_every_command() -> None:
     assert done.returncode == 0
     for command in ("crawl", "extract", "demo"):
         assert command in done.stdout
+
+
+def test_crawl_into_an_unwritable_archive_fails_before_fetching(
+    demo_mirror: Mirror, tmp_path: Path
+) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("a file where the archive's folder should be")
+    done = run(
+        ["crawl", "unn", "--db", str(not_a_folder / "news.db"), "-a", f"base_url={demo_mirror}"],
+        cwd=tmp_path,
+    )
+    assert done.returncode == 1
+    assert f"newscrawl: cannot open the archive {not_a_folder / 'news.db'}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert sum(demo_mirror.hits.values()) == 0
+
+
+def test_malformed_spider_argument_is_a_usage_error(tmp_path: Path) -> None:
+    done = run(["crawl", "unn", "-a", "languages"], cwd=tmp_path)
+    assert done.returncode == 2
+    assert "-a expects NAME=VALUE" in done.stderr
