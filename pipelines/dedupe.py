@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Any, Self
+from typing import Any
 
-from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.archive import Archive, content_hash
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article
-from pipelines._archive import acquire_archive, release_archive, stop_crawl_for_archive_error
+from pipelines._archive import stop_crawl_for_archive_error
+from pipelines.base import ArchivePipeline
 
 
-class DedupePipeline:
+class DedupePipeline(ArchivePipeline):
     """Drops an article whose content is archived under a different URL.
 
     Such a copy (an AMP page, a URL with parameters the canonical form keeps)
@@ -22,27 +22,9 @@ class DedupePipeline:
     URL is archived passes on, for store to update in place.
     """
 
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.archive: Archive | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
-
-    def open_spider(self) -> None:
-        self.archive = acquire_archive(self.crawler)
-
-    def close_spider(self) -> None:
-        if self.archive is not None:
-            self.archive = None
-            release_archive(self.crawler)
-
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        if self.archive is None:
-            raise RuntimeError("DedupePipeline used before open_spider")
         try:
             original_url = self._archived_copy_of(self.archive, item)
             if original_url is None:

@@ -3,32 +3,24 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Self
-
-from scrapy.crawler import Crawler
+from typing import Any
 
 from newscrawl.items import Article, Link
 from newscrawl.parsers import parser_for
+from pipelines.base import CrawlerPipeline
 
 _SPACES = re.compile(r"\s+")
 # A paragraph break: a line break with only whitespace around it, at least one blank line.
 _PARAGRAPH_BREAK = re.compile(r"\s*\n\s*\n\s*")
 
 
-class NormalizePipeline:
+class NormalizePipeline(CrawlerPipeline):
     """Folds whitespace, cleans author and tag lists and canonicalises URLs in place.
 
     Canonical URLs come from the site's parser (`parser_for(url).canonical_url`),
     so the archive's `articles.url` and `links.url` match each other and the
     spider's incremental stop.
     """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Article):

@@ -3,31 +3,24 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, NoReturn, Self
+from typing import Any, NoReturn
 
-from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.errors import PageError, TruncatedPage, UndecodablePage
 from newscrawl.items import Article, Page
 from newscrawl.parsers import article_from_page
+from pipelines.base import CrawlerPipeline
 
 logger = logging.getLogger(__name__)
 
 
-class ParsePipeline:
+class ParsePipeline(CrawlerPipeline):
     """Turns `Page` items into `Article` items; unreadable pages are dropped.
 
     Articles pass through untouched, so re-parse jobs and tests can feed
     them straight into the rest of the pipelines.
     """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn, Self
+from typing import Any, NoReturn
 
-from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.items import Article
+from pipelines.base import CrawlerPipeline
 
 # Shorter than this, a body is a teaser, a paywall stub or a failed extraction
 # (one caption, a "read more" line), not an article worth archiving.
 MIN_BODY_CHARS = 80
 
 
-class ValidatePipeline:
+class ValidatePipeline(CrawlerPipeline):
     """Drops articles without a headline, without a body or with a too-short body.
 
     Each drop counts in the crawl stats as `newscrawl/dropped/<reason>`.
     """
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
         if isinstance(item, Article):
