@@ -1,0 +1,405 @@
+"""The generic parser on hand-written fixture pages, and on the real corpus when present.
+
+Fixtures (tests/fixtures/generic/) are small invented pages, one per group of rules:
+
+- graph_uk: JSON-LD `@graph`, "| Site" suffix, Person + Organization authors,
+  modified date later than published, uk read-also inserts (inline and boxed), views;
+- meta_en: no JSON-LD, "Site: " prefix, future published_time, `<time datetime>`,
+  author meta with a URL, the site name and "By …", `data-views`, en read-also;
+- readalso_ru / readalso_de: ru and de read-also labels, a views class with a bare
+  count, JSON-LD interactionStatistic;
+- short_de: a body too short for langdetect, a date only in visible text.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from newscrawl.items import Article, Link
+from newscrawl.parsers import parser_for
+from newscrawl.parsers.generic import GenericParser
+from newscrawl.parsers.readalso import is_read_also_label, read_also_label, shown_date
+
+FIXTURES = Path(__file__).parent / "fixtures" / "generic"
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "fundus"
+FETCHED = datetime(2024, 6, 25, 12, 0, tzinfo=UTC)
+KYIV_SUMMER = timezone(timedelta(hours=3))
+
+URLS = {
+    "graph_uk": "https://novyny.example/news/velo-2027",
+    "meta_en": "https://dailytest.example/news/cycling-plan",
+    "readalso_ru": "https://test-news.example/ru/news/odessa",
+    "readalso_de": "https://stadt.example/artikel/radwege",
+    "short_de": "https://kurz.example/a",
+}
+
+
+def parse(name: str, fetched_at: datetime = FETCHED) -> Article:
+    html = (FIXTURES / f"{name}.html").read_text(encoding="utf-8")
+    return GenericParser().parse(html, URLS[name], fetched_at)
+
+
+def page(head: str = "", body: str = "") -> str:
+    """A minimal article page around the given head and body markup."""
+    text = " ".join(["Der Stadtrat hat am Donnerstag neue Radwege beschlossen."] * 6)
+    return (
+        f"<html lang='de'><head><title>T</title>{head}</head><body><article><h1>T</h1>"
+        f"{body}<p>{text}</p></article></body></html>"
+    )
+
+
+# ------------------------------------------------------------------------- registry
+
+
+def test_unknown_domains_get_the_generic_parser() -> None:
+    assert isinstance(parser_for("https://never-seen.example/a"), GenericParser)
+    assert GenericParser.DOMAINS == ()
+
+
+# ------------------------------------------------------------------------- headline
+
+
+def test_headline_from_jsonld_in_graph_without_site_suffix() -> None:
+    assert parse("graph_uk").headline == "Київрада ухвалила програму розвитку велоінфраструктури"
+
+
+def test_headline_site_prefix_removed() -> None:
+    assert parse("meta_en").headline == "Council approves new cycling plan for the city"
+
+
+def test_headline_site_suffix_with_dash_removed() -> None:
+    assert parse("readalso_ru").headline == "В Одессе открыли новый пункт несокрушимости"
+
+
+def test_headline_pipe_tail_cut_where_h1_agrees() -> None:
+    html = page('<meta property="og:title" content="Ein langer Titel zur Sache | Sport">').replace(
+        "<h1>T</h1>", "<h1>Ein langer Titel zur Sache</h1>"
+    )
+    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    assert article.headline == "Ein langer Titel zur Sache"
+
+
+def test_headline_picks_the_h1_another_source_agrees_with() -> None:
+    html = page('<meta name="twitter:title" content="Der richtige Titel hier">').replace(
+        "<h1>T</h1>", "<h1>Log In</h1><h1>Der richtige Titel hier</h1>"
+    )
+    html = html.replace("<title>T</title>", "")
+    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    assert article.headline == "Der richtige Titel hier"
+
+
+def test_headline_html_entities_unescaped() -> None:
+    ld = '{"@type": "NewsArticle", "headline": "Trump&#8217;s &quot;plan&quot;"}'
+    html = page(f'<script type="application/ld+json">{ld}</script>')
+    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    assert article.headline == 'Trump’s "plan"'
+
+
+# ---------------------------------------------------------------------------- dates
+
+
+def test_published_from_jsonld_not_the_modified_date() -> None:
+    article = parse("graph_uk")
+    assert article.published_at == datetime(2024, 6, 24, 9, 12, tzinfo=KYIV_SUMMER)
+    assert article.published_at.utcoffset() == timedelta(hours=3)
+    assert article.published_source == "jsonld"
+
+
+def test_future_meta_date_rejected_and_modified_time_skipped() -> None:
+    # article:published_time is 2031 (after the fetch); the first <time> is the
+    # "Updated" one (May 10); the publication is the other <time>.
+    article = parse("meta_en")
+    assert article.published_at == datetime(2024, 5, 9, 13, 27, tzinfo=timezone(timedelta(hours=1)))
+    assert article.published_source == "time"
+
+
+def test_published_from_meta() -> None:
+    article = parse("readalso_ru")
+    assert article.published_at == datetime(2024, 3, 3, 11, 5, tzinfo=timezone(timedelta(hours=2)))
+    assert article.published_source == "meta"
+
+
+def test_date_from_visible_text_when_no_iso_value() -> None:
+    article = parse("short_de")
+    assert article.published_at is not None
+    assert article.published_at.date().isoformat() == "2024-05-03"
+    assert article.published_at.tzinfo is not None
+    assert article.published_source == "text"
+
+
+def test_every_date_after_the_fetch_is_rejected() -> None:
+    # Fetched before the JSON-LD date: no source may return a date after the fetch.
+    article = parse("readalso_de", fetched_at=datetime(2024, 5, 1, tzinfo=UTC))
+    assert article.published_at is None or article.published_at <= datetime(2024, 5, 1, tzinfo=UTC)
+
+
+# -------------------------------------------------------------------------- authors
+
+
+def test_authors_persons_only_from_jsonld() -> None:
+    assert parse("graph_uk").authors == ["Олена Коваль"]
+
+
+def test_authors_drop_urls_by_and_the_publisher() -> None:
+    assert parse("meta_en").authors == ["Jane Doe", "John Roe"]
+
+
+def test_author_by_prefix_removed_in_other_languages() -> None:
+    assert parse("readalso_de").authors == ["Max Muster"]
+
+
+def test_publisher_kept_only_when_no_person_is_credited() -> None:
+    ld = (
+        '{"@type": "NewsArticle", "headline": "T", "author": '
+        '{"@type": "Organization", "name": "Agentur Test"}}'
+    )
+    html = page(f'<script type="application/ld+json">{ld}</script>')
+    assert GenericParser().parse(html, "https://x.example/a", FETCHED).authors == ["Agentur Test"]
+
+
+def test_citation_author_last_first() -> None:
+    html = page(
+        '<meta name="citation_author" content="Brazil, Rachel">'
+        '<meta name="citation_author" content="You, Xiaoying">'
+    )
+    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    assert article.authors == ["Rachel Brazil", "Xiaoying You"]
+
+
+# ------------------------------------------------------------------------- language
+
+
+def test_language_detected_on_the_body() -> None:
+    assert parse("graph_uk").language == "uk"
+    assert parse("readalso_ru").language == "ru"
+    assert parse("meta_en").language == "en"
+
+
+def test_short_body_falls_back_to_html_lang() -> None:
+    assert parse("short_de").language == "de"
+
+
+# ---------------------------------------------------------------------------- views
+
+
+def test_views_visible_counter() -> None:
+    assert parse("graph_uk").views == 15601
+
+
+def test_views_data_attribute() -> None:
+    assert parse("meta_en").views == 1234
+
+
+def test_views_class_with_bare_count() -> None:
+    assert parse("readalso_ru").views == 1200
+
+
+def test_views_jsonld_interaction_statistic() -> None:
+    # The CommentAction counter (17) is not a view count.
+    assert parse("readalso_de").views == 4321
+
+
+@pytest.mark.parametrize(
+    ("markup", "expected"),
+    [
+        ("<span>12 тис переглядів</span>", 12_000),
+        ("<span>1,2 тис. переглядів</span>", 1_200),
+        ("<span>12K views</span>", 12_000),
+        ("<span>3 400 просмотров</span>", 3_400),
+        ("<div class='x' data-view-count='77'></div>", 77),
+        # A number without a views word or views context is not a count.
+        ("<span>May 9 2024, 01:27 PM</span><span class='stats'>412</span>", None),
+    ],
+)
+def test_views_forms(markup: str, expected: int | None) -> None:
+    article = GenericParser().parse(page(body=markup), "https://x.example/a", FETCHED)
+    assert article.views == expected
+
+
+def test_views_watch_action_as_string_type() -> None:
+    ld = (
+        '{"@type": "NewsArticle", "headline": "T", "interactionStatistic": '
+        '{"@type": "InteractionCounter", "interactionType": "http://schema.org/WatchAction",'
+        ' "userInteractionCount": "5120"}}'
+    )
+    html = page(f'<script type="application/ld+json">{ld}</script>')
+    assert GenericParser().parse(html, "https://x.example/a", FETCHED).views == 5120
+
+
+# -------------------------------------------------------------------- links and body
+
+
+def test_uk_read_also_inline_and_boxed_with_dates_in_order() -> None:
+    article = parse("graph_uk")
+    assert article.links == [
+        Link(
+            kind="inline",
+            url="https://kyivcity.example/velo",
+            title="оновлення правил руху",
+            position=0,
+        ),
+        Link(
+            kind="read_also",
+            url="https://novyny.example/news/metro-hours",
+            title="Київське метро подовжило роботу у вихідні",
+            shown_at=datetime(2024, 5, 27, 17, 53, tzinfo=KYIV_SUMMER),
+            position=1,
+        ),
+        Link(
+            kind="read_also",
+            url="https://novyny.example/news/bridge",
+            title="Міст Патона закриють на ремонт",
+            shown_at=datetime(2024, 6, 12, 10, 0, tzinfo=KYIV_SUMMER),
+            position=2,
+        ),
+    ]
+
+
+def test_read_also_text_stays_out_of_the_body() -> None:
+    for name in ("graph_uk", "meta_en", "readalso_ru", "readalso_de"):
+        body = parse(name).body or ""
+        assert body
+        for text in (
+            "Читайте",
+            "Дивіться",
+            "Read also",
+            "See also",
+            "Смотрите",
+            "Lesen Sie",
+            "Mehr zum Thema",
+            "Київське метро",
+            "Bus lanes",
+            "Графики отключений",
+            "Busspuren",
+        ):
+            assert text not in body, (name, text)
+
+
+def test_en_read_also_and_inline_links() -> None:
+    links = parse("meta_en").links
+    assert [(link.kind, link.url, link.position) for link in links] == [
+        ("read_also", "https://dailytest.example/news/bus-lanes", 0),
+        ("inline", "https://dailytest.example/calendar/june", 1),
+        ("read_also", "https://dailytest.example/news/tram-fares", 2),
+    ]
+    assert links[0].title == "Bus lanes to open on the ring road"
+    assert links[0].shown_at is not None and links[0].shown_at.date().isoformat() == "2024-05-09"
+    assert links[2].shown_at is None
+
+
+def test_ru_and_de_read_also() -> None:
+    ru = parse("readalso_ru").links
+    assert [link.kind for link in ru] == ["read_also", "read_also"]
+    assert ru[0].shown_at == datetime(2024, 3, 2, 18, 40, tzinfo=timezone(timedelta(hours=2)))
+    assert ru[1].title == "Где в городе находятся укрытия"
+    de = parse("readalso_de").links
+    assert [(link.kind, link.title) for link in de] == [
+        ("read_also", "Busspuren am Ring kommen im Sommer"),
+        ("read_also", "Straßenbahn fährt wieder im Takt"),
+    ]
+    assert de[0].shown_at is not None and de[0].shown_at.date().isoformat() == "2024-05-02"
+
+
+def test_body_keeps_the_article_paragraphs() -> None:
+    body = parse("graph_uk").body or ""
+    assert body.startswith("24 червня 2024") or body.startswith("Київська міська рада")
+    assert "Фінансування програми" in body
+    assert "Політика" not in body  # navigation
+
+
+def test_canonical_url_and_site() -> None:
+    article = parse("graph_uk")
+    assert article.url == "https://novyny.example/news/velo-2027"
+    assert article.site == "novyny.example"
+
+
+def test_thin_and_broken_pages_do_not_raise() -> None:
+    for html in ("", "<html></html>", "<html><body><p>x</p></body></html>", "\x00garbage"):
+        article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+        assert article.url == "https://x.example/a"
+
+
+# ------------------------------------------------------------------------ readalso
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "Читайте також:",
+        "Також читайте",
+        "Дивіться також",
+        "Читайте также:",
+        "Смотрите также",
+        "Read also:",
+        "See also",
+        "Lesen Sie auch:",
+        "Mehr zum Thema:",
+    ],
+)
+def test_read_also_labels(label: str) -> None:
+    assert read_also_label(f"{label} Something happened") is not None
+    assert is_read_also_label(label)
+
+
+def test_read_also_label_needs_to_open_the_text() -> None:
+    assert read_also_label("He said you should read also the small print") is None
+    assert read_also_label("Readalso") is None
+
+
+def test_shown_date_forms() -> None:
+    assert shown_date("Title 27.05.24, 17:53") == datetime(2024, 5, 27, 17, 53, tzinfo=UTC)
+    assert shown_date("(09.05.2024)") == datetime(2024, 5, 9, tzinfo=UTC)
+    assert shown_date("2024-05-09 08:30") == datetime(2024, 5, 9, 8, 30, tzinfo=UTC)
+    assert shown_date("no date here") is None
+
+
+# -------------------------------------------------------------------- real corpus
+
+
+def _scorer() -> ModuleType:
+    path = CORPUS.parent.parent / "eval" / "score.py"
+    spec = importlib.util.spec_from_file_location("fundus_score", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def corpus_scores() -> dict[str, float]:
+    """Our scores on the corpus (speed is measured in bench/extract_quality.py, not here)."""
+    if not CORPUS.is_dir():
+        pytest.skip("the shared corpus is not available")
+    import gzip
+
+    from newscrawl.parsers.charset import decoded_html
+
+    score = _scorer()
+    truth = score.load_truth(CORPUS)
+    predictions: dict[str, dict[str, object]] = {}
+    parser = GenericParser()
+    for page_id, expected in truth.items():
+        page_file = CORPUS / f"{page_id}.html.gz"
+        html = decoded_html(gzip.decompress(page_file.read_bytes()))
+        fetched = datetime.fromtimestamp(page_file.stat().st_mtime, UTC)
+        predictions[page_id] = parser.parse(html, expected.get("url") or "", fetched).to_dict()
+    result = score.score(truth, predictions)
+    return {
+        "body": result["body"]["f1"],
+        **{key: result[key]["accuracy"] for key in ("headline", "date", "author", "language")},
+    }
+
+
+def test_corpus_no_regression(corpus_scores: dict[str, float]) -> None:
+    # Measured 0.951 / 0.837 / 0.988 / 0.893 / 1.000 (bench/extract_quality.py); these
+    # floors catch regressions.
+    floors = {"body": 0.95, "headline": 0.83, "date": 0.98, "author": 0.89, "language": 0.98}
+    assert all(corpus_scores[key] >= floor for key, floor in floors.items()), json.dumps(
+        corpus_scores
+    )
