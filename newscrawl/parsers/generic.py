@@ -42,6 +42,7 @@ from newscrawl.parsers.html import (
     jsonld_types,
     meta_content,
     parsed_html,
+    word_set,
 )
 from newscrawl.parsers.language import detected_language, language_code
 from newscrawl.parsers.readalso import (
@@ -52,12 +53,6 @@ from newscrawl.parsers.readalso import (
     without_read_also_label,
 )
 from newscrawl.parsers.views import views_from_text
-
-
-def _words(text: str) -> frozenset[str]:
-    """A set of words written as one space-separated string."""
-    return frozenset(text.split())
-
 
 # Separators between a headline and a site or section name in titles.
 # "Site: Title" has no space before the colon. Only used to cut off a part that is a
@@ -82,7 +77,7 @@ _EMAIL_OR_URL = re.compile(r"@|https?://|www\.|\.\w{2,4}/", re.IGNORECASE)
 # Only single words on both sides, or "Jane Doe, John Roe" would become one person.
 _LAST_FIRST = re.compile(r"^(?P<last>[^\W\d_][\w'-]*),\s*(?P<first>[^\W\d_][\w'.-]*)$")
 # Byline words that are not names: prefixes left alone, follow buttons, share links.
-_NOT_NAMES = _words(
+_NOT_NAMES = word_set(
     "by von par por di da door av af от автор text foto photo redaktion follow folgen "
     "abonnieren subscribe suivre seguir twitter facebook instagram linkedin whatsapp "
     "telegram e-mail email mail x"

@@ -25,6 +25,11 @@ _CLASS_PREFIX_XPATH = (
 _WHITESPACE = re.compile(r"\s+")
 
 
+def word_set(text: str) -> frozenset[str]:
+    """The words of a space-separated string, e.g. a list of tag names, as a set."""
+    return frozenset(text.split())
+
+
 def parsed_html(html: str) -> HtmlElement:
     """The document's root `<html>` element; an empty document for empty or broken input.
 

@@ -36,24 +36,19 @@ from newscrawl.parsers.html import (
     jsonld_types,
     meta_content,
     parsed_html,
+    word_set,
 )
 from newscrawl.parsers.language import detected_language, language_code
 from newscrawl.parsers.views import views_from_text
 
-
-def _words(text: str) -> frozenset[str]:
-    """A set of tag names written as one space-separated string."""
-    return frozenset(text.split())
-
-
 # Elements that start a new paragraph: leaf-most ones yield the text, containers
 # (a blockquote of <p>s, a <ul>) only separate it, so nothing is counted twice.
-_BLOCK_TAGS = _words(
+_BLOCK_TAGS = word_set(
     "p h1 h2 h3 h4 h5 h6 blockquote li ul ol dl dt dd div section article aside header footer "
     "main table thead tbody tr td th pre address hr center"
 )
 # Never article text: code, media, embeds, captions, forms.
-_EXCLUDED_TAGS = _words(
+_EXCLUDED_TAGS = word_set(
     "script style noscript template iframe embed object video audio source track svg canvas "
     "picture img figure figcaption button form input select textarea nav head title meta link"
 )
