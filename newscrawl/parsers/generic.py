@@ -36,6 +36,7 @@ from newscrawl.items import Article, Link, PublishedSource
 from newscrawl.parsers import links
 from newscrawl.parsers.base import SiteParser
 from newscrawl.parsers.html import (
+    ARTICLE_JSONLD_TYPES,
     element_text,
     folded_text,
     jsonld_objects,
@@ -104,20 +105,7 @@ class GenericParser(SiteParser):
     DOMAINS: ClassVar[tuple[str, ...]] = ()
     VERSION: ClassVar[str] = "2"
 
-    ARTICLE_TYPES: ClassVar[frozenset[str]] = frozenset(
-        {
-            "NewsArticle",
-            "Article",
-            "ReportageNewsArticle",
-            "AnalysisNewsArticle",
-            "OpinionNewsArticle",
-            "BackgroundNewsArticle",
-            "ReviewNewsArticle",
-            "BlogPosting",
-            "LiveBlogPosting",
-            "Report",
-        }
-    )
+    ARTICLE_TYPES: ClassVar[frozenset[str]] = ARTICLE_JSONLD_TYPES
     PUBLISHER_TYPES: ClassVar[frozenset[str]] = frozenset(
         {"Organization", "NewsMediaOrganization", "WebSite", "Corporation"}
     )

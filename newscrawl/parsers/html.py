@@ -22,6 +22,21 @@ _CLASS_PREFIX_XPATH = (
     ".//*[starts-with(normalize-space(@class), $prefix)"
     " or contains(concat(' ', normalize-space(@class)), concat(' ', $prefix))]"
 )
+# schema.org types that mark a page's main JSON-LD object as an article.
+ARTICLE_JSONLD_TYPES = frozenset(
+    {
+        "AnalysisNewsArticle",
+        "Article",
+        "BackgroundNewsArticle",
+        "BlogPosting",
+        "LiveBlogPosting",
+        "NewsArticle",
+        "OpinionNewsArticle",
+        "Report",
+        "ReportageNewsArticle",
+        "ReviewNewsArticle",
+    }
+)
 _WHITESPACE = re.compile(r"\s+")
 
 

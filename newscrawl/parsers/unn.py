@@ -27,6 +27,7 @@ from newscrawl.parsers.dates import (
     readalso_date,
 )
 from newscrawl.parsers.html import (
+    ARTICLE_JSONLD_TYPES,
     element_text,
     elements_by_class_prefix,
     first_by_class_prefix,
@@ -100,18 +101,7 @@ class UnnParser(SiteParser):
         "advertising",
     )
 
-    ARTICLE_TYPES: ClassVar[frozenset[str]] = frozenset(
-        {
-            "NewsArticle",
-            "Article",
-            "ReportageNewsArticle",
-            "AnalysisNewsArticle",
-            "OpinionNewsArticle",
-            "BackgroundNewsArticle",
-            "BlogPosting",
-            "LiveBlogPosting",
-        }
-    )
+    ARTICLE_TYPES: ClassVar[frozenset[str]] = ARTICLE_JSONLD_TYPES
 
     # "/amp/<slug>", "/en/amp/<slug>", "/ru/amp/<slug>": AMP copies of "/…/news/<slug>".
     AMP_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?P<lang>/(?:en|ru))?/amp/(?P<slug>.+)$")
