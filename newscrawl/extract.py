@@ -14,6 +14,7 @@ from newscrawl.parsers.charset import decoded_html
 # Attribute-level regexes instead of a full HTML parse: the parser parses the
 # page once anyway, and the URL is needed first to choose that parser.
 _TAG = re.compile(r"<(?:link|meta)\b[^>]*>", re.IGNORECASE)
+_HEAD_END = re.compile(r"</head\s*>", re.IGNORECASE)
 _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 
 
@@ -38,7 +39,8 @@ def extracted_record(
 
 def page_url_of(html: str) -> str | None:
     """The page's own URL as it declares it: `<link rel=canonical>`, else `og:url`."""
-    head = html[: html.lower().find("</head>") + 1 or 200_000]
+    head_end = _HEAD_END.search(html)
+    head = html[: head_end.start() if head_end else 200_000]
     og_url = None
     for tag in _TAG.findall(head):
         attrs = {m[0].lower(): m[1] or m[2] or m[3] for m in _ATTR.findall(tag)}

@@ -43,10 +43,16 @@ def site_parsers() -> dict[str, SiteParser]:
     return found
 
 
-def parser_for(url: str) -> SiteParser:
-    """The site parser whose domain matches the URL's host, else the generic parser."""
+@cache
+def _generic_parser() -> SiteParser:
+    # Imported late: generic imports this package's modules, which import this one.
     from newscrawl.parsers.generic import GenericParser
 
+    return GenericParser()
+
+
+def parser_for(url: str) -> SiteParser:
+    """The site parser whose domain matches the URL's host, else the generic parser."""
     host = (urlsplit(url).hostname or "").lower()
     parsers = site_parsers()
     labels = host.split(".")
@@ -55,7 +61,7 @@ def parser_for(url: str) -> SiteParser:
         parser = parsers.get(".".join(labels[i:]))
         if parser is not None:
             return parser
-    return GenericParser()
+    return _generic_parser()
 
 
 def article_from_page(page: Page) -> Article:
