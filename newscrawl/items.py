@@ -43,6 +43,8 @@ class Article:
     language: str | None = None  # ISO 639-1, detected on the body
     published_at: datetime | None = None  # timezone-aware (Kyiv offset for UNN)
     published_source: PublishedSource | None = None
+    # When the page says it was last modified; never used as published_at.
+    modified_at: datetime | None = None
     authors: list[str] = field(default_factory=list)
     section: str | None = None
     tags: list[str] = field(default_factory=list)
@@ -72,6 +74,13 @@ class Page:
     # What discovery learned about the page before fetching it. The parser's
     # own findings win; these only fill gaps (published_source becomes "feed").
     feed_published_at: datetime | None = None
+    # A view count fetched apart from the page, from the site's counter endpoint
+    # (`/article/<id>/count-view.html` and the like). Wins over the page's own.
+    counted_views: int | None = None
+    # Where the response's WARC record is (newscrawl.warc), so the article row
+    # can point to the raw material it was parsed from.
+    warc_file: str | None = None
+    warc_offset: int | None = None
 
 
 def _jsonable(value: Any) -> Any:
