@@ -4,9 +4,11 @@ Table and column names are a public interface: analysts query them with SQL and
 browse them in Datasette, so they are plain names that match `newscrawl.items`.
 
 - `articles`: one row per canonical URL, with its latest content.
+- `article_versions`: what an article said before its content changed.
 - `links`: what each article links to (`read_also`, `inline`, `related`), with
   `target_article_id` filled in once the target is archived too.
 - `view_snapshots`: every view count ever observed, and the page it was shown on.
+- `crawl_runs`: one row per spider per run, with its result and field completeness.
 
 The schema lives in named migrations, so later changes append a migration
 instead of editing one that existing archives have already applied.
@@ -16,9 +18,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +35,7 @@ from sqlite_utils.migrations import Migrations
 
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article, Link
+from newscrawl.revisits import RevisitRule
 
 __all__ = ["Archive", "SaveOutcome", "content_hash", "migrations"]
 
@@ -156,6 +160,99 @@ def m004_articles_fts(db: Database) -> None:
     )
 
 
+@migrations()
+def m005_versions_and_warc(db: Database) -> None:
+    articles = db.table("articles")
+    articles.add_column("warc_file", str)
+    articles.add_column("warc_offset", int)
+    articles.add_column("modified_at", str)
+    # When the current content was first fetched: where its span starts, so
+    # that it becomes the right version's first_seen_at once it changes.
+    articles.add_column("content_first_seen_at", str)
+    db.execute("UPDATE articles SET content_first_seen_at = first_seen_at")
+    versions = db.table("article_versions")
+    versions.create(
+        {
+            "article_id": int,
+            "version": int,
+            "content_hash": str,
+            "headline": str,
+            "summary": str,
+            "body": str,
+            "published_at": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+            "warc_file": str,
+            "warc_offset": int,
+        },
+        # The primary key's leading article_id also serves "versions of article X".
+        pk=("article_id", "version"),
+        foreign_keys=[("article_id", "articles", "id")],
+        not_null={"article_id", "version", "content_hash", "first_seen_at", "last_seen_at"},
+    )
+
+
+# An article's age is measured from this instant: julianday() reads the site
+# offset of published_at, so articles of sites in different zones compare
+# correctly. Queries must spell it exactly so, or SQLite will not use the index.
+AGE_REFERENCE = "julianday(coalesce(published_at, first_seen_at))"
+
+
+@migrations()
+def m006_crawl_runs(db: Database) -> None:
+    runs = db.table("crawl_runs")
+    runs.create(
+        {
+            "id": int,
+            "spider": str,
+            "site": str,
+            "started_at": str,
+            "finished_at": str,
+            "finish_reason": str,
+            "exit_code": int,
+            "message": str,
+            "pages_fetched": int,
+            "articles_new": int,
+            "articles_updated": int,
+            "articles_unchanged": int,
+            "duplicates": int,
+            "dropped": int,
+            "errors": int,
+            "fetch_failed": int,
+            "revisits": int,
+            "card_views": int,
+            # Field completeness: the share (0..1) of the run's archived
+            # articles that had the field; NULL when it archived none.
+            "share_published_at": float,
+            "share_views": float,
+            "share_authors": float,
+            "share_summary": float,
+            "share_links": float,
+            "share_language": float,
+            "log_file": str,
+        },
+        pk="id",
+        not_null={"spider", "started_at", "exit_code"},
+    )
+    # "The last runs of this spider", for newscrawl status and Datasette.
+    runs.create_index(["spider", "started_at"])
+
+
+@migrations()
+def m007_articles_age_index(db: Database) -> None:
+    # Serves the revisit selection and "articles of the last N days" per site
+    # as index range scans, however large the archive grows.
+    db.execute(f"CREATE INDEX idx_articles_site_age ON articles (site, {AGE_REFERENCE})")
+
+
+@migrations()
+def m008_query_indexes(db: Database) -> None:
+    # "Snapshots of the last N hours" (Datasette's fastest_growing query, and
+    # the view_snapshots table sorted newest first) as an index range, not a
+    # scan of every snapshot ever taken.
+    db.table("view_snapshots").create_index(["observed_at"])
+
+
 class SaveOutcome(Enum):
     """What `Archive.save` did with an article."""
 
@@ -183,6 +280,15 @@ class _Stored:
     fetched_at: str
     first_seen_at: str
     last_seen_at: str
+    content_first_seen_at: str
+
+
+@dataclass(frozen=True)
+class _Version:
+    version: int
+    content_hash: str
+    first_seen_at: datetime
+    last_seen_at: datetime
 
 
 class Archive:
@@ -252,12 +358,20 @@ class Archive:
     def save(self, article: Article, *, seen_on: str | None = None) -> SaveOutcome:
         """Store one observation of an article, with its links and view counts.
 
-        A new URL is inserted; changed content replaces the row's content and
-        its links; unchanged content only moves last_seen_at (and views and
-        fetched_at, if this observation is the latest). Every view count seen
-        is added to view_snapshots: the article's own (shown on `seen_on`,
-        default the article's URL) and each related card's. All of it is one
-        transaction, so the archive never holds an article without its links.
+        A new URL is inserted. The row follows the latest observation: when
+        its content (headline, summary, body, published date) changed since
+        the last fetch, the old content becomes the next `article_versions`
+        row and the row takes the new content and links; unchanged content
+        moves last_seen_at, views, fetched_at and the WARC position, and takes
+        the rest of what the parser found (authors, tags, links...). The same
+        fetch parsed again with a changed parser updates in place, without a
+        version. An observation older than the row's (a re-parse of an older
+        WARC record) never rolls the row back; it only fills in the history.
+
+        Every view count seen is added to view_snapshots: the article's own
+        (shown on `seen_on`, default the article's URL) and each related
+        card's. All of it is one transaction, so the archive never holds an
+        article without its links or links without their article.
         """
         new_hash = content_hash(article)
         observed_at = _utc_iso(article.fetched_at)
@@ -273,21 +387,11 @@ class Archive:
                     [article_id, article.url],
                 )
                 outcome = SaveOutcome.NEW
-            elif stored.content_hash == new_hash:
-                self.db.table("articles").update(
-                    stored.id, _observation_columns(stored, article, observed_at)
-                )
-                outcome = SaveOutcome.UNCHANGED
+            elif _instant(observed_at) >= _instant(stored.fetched_at):
+                outcome = self._save_latest(stored, article, new_hash, observed_at)
             else:
-                self.db.table("articles").update(
-                    stored.id,
-                    {
-                        **_content_columns(article, new_hash),
-                        **_observation_columns(stored, article, observed_at),
-                    },
-                )
-                self._replace_links(stored.id, article)
-                outcome = SaveOutcome.UPDATED
+                self._save_earlier(stored, article, new_hash, observed_at)
+                outcome = SaveOutcome.UNCHANGED
             self._insert_snapshots(_snapshots_of(article, observed_at, seen_on or article.url))
         return outcome
 
@@ -297,10 +401,17 @@ class Archive:
         with self._errors_as_archive_error("write"), self.db.atomic():
             self._insert_snapshots([row])
 
+    def record_run(self, row: dict[str, Any]) -> int:
+        """Add one `crawl_runs` row (a spider's run and its result); returns its id."""
+        with self._errors_as_archive_error("write"), self.db.atomic():
+            run_id = self.db.table("crawl_runs").insert(row).last_pk
+        assert isinstance(run_id, int)
+        return run_id
+
     def _stored(self, url: str) -> _Stored | None:
         row = self.db.execute(
-            "SELECT id, content_hash, fetched_at, first_seen_at, last_seen_at "
-            "FROM articles WHERE url = ?",
+            "SELECT id, content_hash, fetched_at, first_seen_at, last_seen_at, "
+            "coalesce(content_first_seen_at, first_seen_at) FROM articles WHERE url = ?",
             [url],
         ).fetchone()
         return _Stored(*row) if row else None
@@ -309,14 +420,161 @@ class Archive:
         row = {
             "url": article.url,
             **_content_columns(article, new_hash),
+            **_description_columns(article),
             "views": article.views,
             "fetched_at": observed_at,
             "first_seen_at": observed_at,
             "last_seen_at": observed_at,
+            "warc_file": article.warc_file,
+            "warc_offset": article.warc_offset,
+            "content_first_seen_at": observed_at,
         }
         article_id = self.db.table("articles").insert(row).last_pk
         assert isinstance(article_id, int)
         return article_id
+
+    def _save_latest(
+        self, stored: _Stored, article: Article, new_hash: str, observed_at: str
+    ) -> SaveOutcome:
+        """An observation at least as new as the row's: the row follows it."""
+        columns = {
+            **_description_columns(article),
+            **_observation_columns(stored, article, observed_at),
+        }
+        if new_hash == stored.content_hash:
+            outcome = SaveOutcome.UNCHANGED
+            if article.warc_file is not None:
+                columns.update(warc_file=article.warc_file, warc_offset=article.warc_offset)
+        else:
+            outcome = SaveOutcome.UPDATED
+            if _instant(observed_at) > _instant(stored.fetched_at):
+                # The page changed since the last fetch: keep what it said before.
+                self._archive_current_content(stored.id)
+                columns["content_first_seen_at"] = observed_at
+            # Otherwise it is the same fetch parsed again by a changed parser:
+            # a correction, not a new version of the article.
+            columns.update(
+                _content_columns(article, new_hash),
+                warc_file=article.warc_file,
+                warc_offset=article.warc_offset,
+            )
+        self.db.table("articles").update(stored.id, columns)
+        if outcome is SaveOutcome.UPDATED or self._links_differ(stored.id, article):
+            self._replace_links(stored.id, article)
+        return outcome
+
+    def _archive_current_content(self, article_id: int) -> None:
+        """Copy the row's current content into article_versions as its next version."""
+        self.db.execute(
+            "INSERT INTO article_versions (article_id, version, content_hash, headline, "
+            "summary, body, published_at, first_seen_at, last_seen_at, warc_file, warc_offset) "
+            "SELECT id, coalesce((SELECT max(version) FROM article_versions "
+            "WHERE article_id = :id), 0) + 1, content_hash, headline, summary, body, "
+            "published_at, coalesce(content_first_seen_at, first_seen_at), last_seen_at, "
+            "warc_file, warc_offset FROM articles WHERE id = :id",
+            {"id": article_id},
+        )
+
+    def _save_earlier(
+        self, stored: _Stored, article: Article, new_hash: str, observed_at: str
+    ) -> None:
+        """An observation older than the row's latest fetch: history only, never the row.
+
+        Inside the current content's span the latest fetch decides. Before it,
+        the observation confirms, corrects (the same fetch parsed again) or
+        extends a past version, or becomes a version of its own in time order.
+        """
+        moment = _instant(observed_at)
+        if moment < _instant(stored.first_seen_at):
+            self.db.table("articles").update(stored.id, {"first_seen_at": observed_at})
+        if moment >= _instant(stored.content_first_seen_at):
+            return
+        versions = self._versions(stored.id)
+        for version in versions:
+            if version.first_seen_at <= moment <= version.last_seen_at:
+                if version.content_hash != new_hash and moment == version.last_seen_at:
+                    self._update_version(stored.id, version.version, article, new_hash)
+                return
+        following = next((v for v in versions if v.first_seen_at > moment), None)
+        preceding = next((v for v in reversed(versions) if v.last_seen_at < moment), None)
+        if following is not None and following.content_hash == new_hash:
+            self._update_version(stored.id, following.version, first_seen_at=observed_at)
+        elif following is None and stored.content_hash == new_hash:
+            self.db.table("articles").update(stored.id, {"content_first_seen_at": observed_at})
+        elif preceding is not None and preceding.content_hash == new_hash:
+            self._update_version(stored.id, preceding.version, last_seen_at=observed_at)
+            if article.warc_file is not None:
+                self._update_version(
+                    stored.id,
+                    preceding.version,
+                    warc_file=article.warc_file,
+                    warc_offset=article.warc_offset,
+                )
+        else:
+            position = following.version if following else len(versions) + 1
+            self._insert_version(stored.id, position, article, new_hash, observed_at)
+
+    def _versions(self, article_id: int) -> list[_Version]:
+        rows = self.db.execute(
+            "SELECT version, content_hash, first_seen_at, last_seen_at FROM article_versions "
+            "WHERE article_id = ? ORDER BY version",
+            [article_id],
+        ).fetchall()
+        return [_Version(v, h, _instant(first), _instant(last)) for v, h, first, last in rows]
+
+    def _update_version(
+        self,
+        article_id: int,
+        version: int,
+        article: Article | None = None,
+        new_hash: str | None = None,
+        **columns: Any,
+    ) -> None:
+        if article is not None:
+            columns.update(
+                _content_columns(article, new_hash or content_hash(article)),
+                warc_file=article.warc_file,
+                warc_offset=article.warc_offset,
+            )
+        self.db.table("article_versions").update((article_id, version), columns)
+
+    def _insert_version(
+        self, article_id: int, position: int, article: Article, new_hash: str, observed_at: str
+    ) -> None:
+        """Insert a version at `position`, renumbering the later ones to keep time order."""
+        # Two steps through negative numbers: a single +1 would collide with
+        # the primary key of the next version on the way.
+        self.db.execute(
+            "UPDATE article_versions SET version = -(version + 1) "
+            "WHERE article_id = ? AND version >= ?",
+            [article_id, position],
+        )
+        self.db.execute(
+            "UPDATE article_versions SET version = -version WHERE article_id = ? AND version < 0",
+            [article_id],
+        )
+        self.db.table("article_versions").insert(
+            {
+                "article_id": article_id,
+                "version": position,
+                **_content_columns(article, new_hash),
+                "first_seen_at": observed_at,
+                "last_seen_at": observed_at,
+                "warc_file": article.warc_file,
+                "warc_offset": article.warc_offset,
+            }
+        )
+
+    def _links_differ(self, article_id: int, article: Article) -> bool:
+        """Whether the article's links differ from the stored ones (targets aside)."""
+        stored = self.db.execute(
+            f"SELECT {', '.join(_LINK_FIELDS)} FROM links WHERE article_id = ?", [article_id]
+        ).fetchall()
+        new = [
+            tuple(_link_row(article_id, link, None)[name] for name in _LINK_FIELDS)
+            for link in (*article.links, *article.related)
+        ]
+        return sorted(map(tuple, stored), key=_sortable) != sorted(new, key=_sortable)
 
     def _replace_links(self, article_id: int, article: Article) -> None:
         links = [*article.links, *article.related]
@@ -344,6 +602,37 @@ class Archive:
                 [wanted],
             ).fetchall()
         return {url for (url,) in rows}
+
+    def urls_due_for_revisit(
+        self, site: str, now: datetime, schedule: Sequence[RevisitRule]
+    ) -> list[str]:
+        """URLs of `site` that the revisit schedule makes due at `now`, youngest first.
+
+        One index range per rule of the schedule (idx_articles_site_age), so the
+        cost grows with the recent articles of the site, not with the archive.
+        """
+        bands: list[str] = []
+        params: list[Any] = []
+        younger_than: datetime | None = None
+        for rule in schedule:
+            # Each rule covers ages in [previous max_age, max_age): the first
+            # also takes dates in the future, which are young by any measure.
+            upper = f"AND {AGE_REFERENCE} <= julianday(?)" if younger_than else ""
+            bands.append(
+                f"SELECT url, {AGE_REFERENCE} AS age_reference FROM articles "
+                f"WHERE site = ? AND {AGE_REFERENCE} > julianday(?) {upper} "
+                "AND julianday(last_seen_at) <= julianday(?)"
+            )
+            params += [site, _utc_iso(now - rule.max_age)]
+            if younger_than:
+                params.append(_utc_iso(younger_than))
+            params.append(_utc_iso(now - rule.interval))
+            younger_than = now - rule.max_age
+        if not bands:
+            return []
+        sql = " UNION ALL ".join(bands) + " ORDER BY age_reference DESC"
+        with self._errors_as_archive_error("read"):
+            return [url for url, _ in self.db.execute(sql, params).fetchall()]
 
     def url_with_content(self, content_hash: str) -> str | None:
         """The URL of an archived article with this content hash (the oldest), if any."""
@@ -377,6 +666,10 @@ class Archive:
             reason = _UNWRITABLE.get(code & 0xFF) if isinstance(code, int) else None
             if reason is None:
                 raise
+            if _on_read_only_file_system(self.path):
+                # SQLite says only "unable to open" when it cannot create the WAL
+                # index beside a file on a read-only mount; name the real cause.
+                reason = "the file system is mounted read-only"
             raise ArchiveError(
                 f"cannot {action} the archive {self.path}: {reason} ({exc})"
             ) from exc
@@ -388,20 +681,27 @@ class Archive:
 
 
 def _content_columns(article: Article, new_hash: str) -> dict[str, Any]:
-    """The columns that change only when the article's content changes."""
+    """The content: what `content_hash` covers, and what `article_versions` keeps."""
     return {
-        "site": article.site,
-        "language": article.language,
         "headline": article.headline,
         "summary": article.summary,
         "body": article.body,
         "published_at": article.published_at.isoformat() if article.published_at else None,
+        "content_hash": new_hash,
+    }
+
+
+def _description_columns(article: Article) -> dict[str, Any]:
+    """What else the parser says about the article; the latest observation's wins."""
+    return {
+        "site": article.site,
+        "language": article.language,
         "published_source": article.published_source,
+        "modified_at": article.modified_at.isoformat() if article.modified_at else None,
         "authors": json.dumps(article.authors, ensure_ascii=False),
         "section": article.section,
         "tags": json.dumps(article.tags, ensure_ascii=False),
         "alternates": json.dumps(article.alternates, ensure_ascii=False),
-        "content_hash": new_hash,
     }
 
 
@@ -458,6 +758,26 @@ def _snapshots_of(article: Article, observed_at: str, seen_on: str) -> list[dict
                 }
             )
     return rows
+
+
+# The columns that say what a link is; target_article_id is derived.
+_LINK_FIELDS = ("position", "kind", "url", "title", "shown_at", "views")
+
+
+def _on_read_only_file_system(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _sortable(row: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple("" if value is None else str(value) for value in row)
+
+
+def _instant(iso: str) -> datetime:
+    """An ISO 8601 time as an instant; comparing strings would misorder mixed offsets."""
+    return datetime.fromisoformat(iso)
 
 
 def _utc_iso(moment: datetime) -> str:

@@ -19,3 +19,7 @@ class UndecodablePage(PageError):
 
 class ArchiveError(NewscrawlError):
     """The archive cannot be opened or written (read-only file, full disk, ...)."""
+
+
+class WarcError(NewscrawlError):
+    """A WARC file cannot be written (full disk, read-only folder) or read."""

@@ -52,10 +52,21 @@ class Article:
     links: list[Link] = field(default_factory=list)  # kinds read_also and inline
     related: list[Link] = field(default_factory=list)  # kind related
     alternates: dict[str, str] = field(default_factory=dict)  # language -> URL
+    # The WARC record of the response parsed (newscrawl.warc), copied from the
+    # Page: the file relative to the WARC folder and the record's offset in it.
+    warc_file: str | None = None
+    warc_offset: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """The article as JSON-ready data: datetimes become ISO 8601 strings."""
-        return _jsonable(asdict(self))
+        """What the page says, as JSON-ready data: datetimes become ISO 8601 strings.
+
+        The WARC position is where the archive got the page, not part of it, so
+        it is left out (`newscrawl extract` and the golden files never have one).
+        """
+        data = asdict(self)
+        for name in ("warc_file", "warc_offset"):
+            del data[name]
+        return _jsonable(data)
 
 
 @dataclass
@@ -81,6 +92,21 @@ class Page:
     # can point to the raw material it was parsed from.
     warc_file: str | None = None
     warc_offset: int | None = None
+
+
+@dataclass
+class CardViews:
+    """A view count that a listing card shows for an article, read without fetching it.
+
+    Spiders yield it beside their requests; the store pipeline records it as a
+    view snapshot of `url` seen on `seen_on`, and every other pipeline passes
+    it through untouched.
+    """
+
+    url: str  # the article's canonical URL
+    views: int
+    observed_at: datetime  # timezone-aware: when the listing page was fetched
+    seen_on: str  # the listing page's site URL
 
 
 def _jsonable(value: Any) -> Any:

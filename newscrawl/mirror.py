@@ -34,6 +34,9 @@ class Resource:
     truncate_to: int | None = None
     # Seconds to wait before answering, to provoke client timeouts.
     delay: float = 0.0
+    # More response headers, e.g. (("Content-Encoding", "gzip"),) for a body
+    # that is already gzip-compressed.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class Mirror(str):
@@ -105,6 +108,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", resource.content_type)
         self.send_header("Content-Length", str(len(resource.body)))
         self.send_header("Connection", "close")
+        for name, value in resource.headers:
+            self.send_header(name, value)
         self.end_headers()
         if not send_body:
             return

@@ -12,6 +12,8 @@ BOT_NAME = "newscrawl"
 
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
+# `scrapy crawl` keeps repeated -a NAME=VALUE arguments (joined by commas).
+COMMANDS_MODULE = "newscrawl.commands"
 
 # --- newscrawl's own settings -------------------------------------------------
 # The SQLite archive. Relative paths are relative to the working directory.
@@ -20,6 +22,22 @@ NEWSCRAWL_DB = os.environ.get("NEWSCRAWL_DB", "data/news.db")
 NEWSCRAWL_CONTACT_URL = os.environ.get(
     "NEWSCRAWL_CONTACT_URL", "https://github.com/newscrawl/newscrawl"
 )
+# Age-based revisits of archived articles, as AGE:INTERVAL rules (newscrawl.revisits):
+# every run under 24 h, daily until 7 days, weekly until 30 days, then never.
+NEWSCRAWL_REVISITS = os.environ.get("NEWSCRAWL_REVISITS", "24h:0,7d:1d,30d:7d")
+# Fix the crawl's clock (ISO 8601), for tests and replays; empty means the real time.
+NEWSCRAWL_NOW = os.environ.get("NEWSCRAWL_NOW", "")
+# `newscrawl crawl` exits non-zero when a spider logs more ERROR lines than this.
+NEWSCRAWL_MAX_ERRORS = int(os.environ.get("NEWSCRAWL_MAX_ERRORS", "0"))
+# Where `newscrawl crawl` writes one log file per spider run; empty means a
+# "logs" folder beside the archive.
+NEWSCRAWL_LOG_DIR = os.environ.get("NEWSCRAWL_LOG_DIR", "")
+# WARC capture of every response (newscrawl.warc): "off" disables it. The folder
+# is relative to the working directory, like NEWSCRAWL_DB; a file is rotated
+# once it reaches NEWSCRAWL_WARC_MAX_BYTES, and every run starts a new one.
+NEWSCRAWL_WARC = os.environ.get("NEWSCRAWL_WARC", "on")
+NEWSCRAWL_WARC_DIR = os.environ.get("NEWSCRAWL_WARC_DIR", "data/warc")
+NEWSCRAWL_WARC_MAX_BYTES = int(os.environ.get("NEWSCRAWL_WARC_MAX_BYTES", str(10**9)))
 
 # --- politeness ---------------------------------------------------------------
 USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"
@@ -43,6 +61,20 @@ ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 400,
     "pipelines.store.StorePipeline": 500,
 }
+
+# Counts which fields each archived article had (crawl_runs completeness).
+EXTENSIONS = {"newscrawl.completeness.FieldCompleteness": 500}
+
+# View counts from a site's counter endpoint (a spider's `counter_url`), fetched
+# before the page reaches the pipelines; see newscrawl.counters.
+SPIDER_MIDDLEWARES = {
+    "newscrawl.counters.CounterViewsMiddleware": 550,
+    # Below the counters, so the items it records carry their counted views.
+    "newscrawl.warc.WarcItemMiddleware": 540,
+}
+# 950: after the HTTP cache and redirects, right before the download handler, so
+# the capture sees every response (counters, robots.txt, 3xx) as it was received.
+DOWNLOADER_MIDDLEWARES = {"newscrawl.warc.WarcCaptureMiddleware": 950}
 
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newscrawl.logformatter.ConciseLogFormatter"

@@ -50,27 +50,29 @@ def demo_mirror(start_mirror: StartMirror) -> Mirror:
     return start_mirror(demo_site())
 
 
-def crawl(args: Sequence[str], db: Path) -> CrawlRun:
-    """Run a real ``scrapy crawl unn`` in a subprocess, writing to the archive `db`.
+def crawl(args: Sequence[str], db: Path, spider: str = "unn") -> CrawlRun:
+    """Run a real ``scrapy crawl <spider>`` (unn by default) in a subprocess, into `db`.
 
     `args` are extra command-line arguments, e.g. ``["-a", f"base_url={mirror}"]``.
     Throttling is off so a crawl of the demo takes seconds; the log goes to a
-    numbered file beside the archive.
+    numbered file beside the archive, the WARC files to `warc/` beside it.
     """
     n = 1
     while (log_path := db.with_name(f"{db.stem}-crawl-{n}.log")).exists():
         n += 1
     command = [
-        sys.executable, "-m", "scrapy", "crawl", "unn",
+        sys.executable, "-m", "scrapy", "crawl", spider,
         "-s", f"NEWSCRAWL_DB={db}",
         "-s", "AUTOTHROTTLE_ENABLED=False",
         "-s", "DOWNLOAD_DELAY=0",
         "-s", f"LOG_FILE={log_path}",
+        "-s", f"NEWSCRAWL_WARC_DIR={db.parent / 'warc'}",
         *args,
     ]  # fmt: skip
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.pop("NEWSCRAWL_DB", None)
+    for name in ("NEWSCRAWL_DB", "NEWSCRAWL_WARC", "NEWSCRAWL_WARC_DIR"):
+        env.pop(name, None)
     done = subprocess.run(
         command,
         cwd=REPO_ROOT,

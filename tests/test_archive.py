@@ -90,7 +90,25 @@ def test_tables_have_exactly_the_documented_columns(archive: Archive) -> None:
         "content_hash",
         "first_seen_at",
         "last_seen_at",
+        "warc_file",
+        "warc_offset",
+        "modified_at",
+        "content_first_seen_at",
     ]
+    assert list(columns["article_versions"]) == [
+        "article_id",
+        "version",
+        "content_hash",
+        "headline",
+        "summary",
+        "body",
+        "published_at",
+        "first_seen_at",
+        "last_seen_at",
+        "warc_file",
+        "warc_offset",
+    ]
+    assert archive.db.table("article_versions").pks == ["article_id", "version"]
     assert list(columns["links"]) == [
         "article_id",
         "position",

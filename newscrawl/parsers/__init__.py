@@ -74,6 +74,7 @@ def article_from_page(page: Page) -> Article:
         raise TruncatedPage(f"{page.url}: no closing </html>, the page was cut short")
     parser = parser_for(page.url)
     article = parser.parse(html, page.url, page.fetched_at)
+    article.warc_file, article.warc_offset = page.warc_file, page.warc_offset
     if article.published_at is None and page.feed_published_at is not None:
         article.published_at = parser.local_time(page.feed_published_at)
         article.published_source = "feed"

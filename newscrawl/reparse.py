@@ -1,0 +1,421 @@
+"""`newscrawl reparse`: the current parsers over archived WARC records, into the archive.
+
+A crawl records in its WARC files every item its spiders yielded (see
+`newscrawl.warc`): each `Page` as a metadata record pointing to its response
+record, and each `CardViews`. Re-parsing replays those items, in the order
+they were captured, through the project's own item pipelines (setting
+ITEM_PIPELINES: parse, validate, normalise, dedupe, store), with no network.
+Each page keeps the fetch time it was captured with, so relative dates resolve
+as they did, and `Archive.save` treats a replayed fetch like the original one:
+running the same parsers twice changes nothing, and a parser fix corrects the
+articles it touches without inventing new versions.
+
+The pipelines are split in two stages. Those before the first archive
+pipeline (parse, validate, normalise) are pure CPU work and run in `jobs`
+worker processes; the rest (dedupe, store) run in this process, the single
+writer, in capture order. Workers read the WARC records themselves, so only
+small record locators travel to them.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+from scrapy.settings import Settings
+from scrapy.utils.misc import build_from_crawler, load_object
+from twisted.internet.defer import Deferred, succeed
+
+from newscrawl.errors import ArchiveError, WarcError
+from newscrawl.warc import ItemRecord, item_records, page_body, warc_files_in
+from pipelines._archive import archive_failure
+from pipelines.base import ArchivePipeline
+
+__all__ = ["ReparseReport", "Reparser", "items_to_replay"]
+
+logger = logging.getLogger(__name__)
+
+# Pages per task sent to a worker: big enough to amortise the hand-over,
+# small enough to keep the writer busy from the start.
+CHUNK_SIZE = 8
+# What DedupePipeline counts when it drops a copy of an archived article.
+DUPLICATES_STAT = "newscrawl/duplicates"
+
+
+# --- what to replay -------------------------------------------------------------------
+
+
+def items_to_replay(
+    paths: Iterable[Path], *, site: str | None = None, since: datetime | None = None
+) -> tuple[list[ItemRecord], list[str]]:
+    """The recorded items of the WARC files, in capture order, and the files' problems.
+
+    `site` keeps items whose URL is on that domain (``unn.ua`` also takes
+    ``www.unn.ua``); `since` keeps items captured at or after that instant. A
+    file that cannot be read is reported and skipped, not fatal.
+    """
+    found: list[ItemRecord] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            for record in item_records(path):
+                if _wanted(record, site, since):
+                    found.append(record)
+        except WarcError as exc:
+            problems.append(str(exc))
+    # Files are named by start time, but several spiders' runs may overlap.
+    found.sort(key=lambda record: record.recorded_at)
+    return found, problems
+
+
+def _wanted(record: ItemRecord, site: str | None, since: datetime | None) -> bool:
+    if since is not None and record.recorded_at < since:
+        return False
+    if site:
+        host = (urlsplit(str(record.fields.get("url", ""))).hostname or "").lower()
+        wanted = site.lower().removeprefix("www.")
+        if host.removeprefix("www.") != wanted and not host.endswith(f".{wanted}"):
+            return False
+    return True
+
+
+# --- the report -----------------------------------------------------------------------
+
+
+@dataclass
+class ReparseReport:
+    """What a re-parse did to the archive."""
+
+    records: int = 0
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    versions_added: int = 0
+    snapshots_added: int = 0
+    fields_changed: Counter[str] = field(default_factory=Counter)
+    # One line per record that did not become an article, and why.
+    failures: list[str] = field(default_factory=list)
+    reasons: Counter[str] = field(default_factory=Counter)
+    unreadable_files: list[str] = field(default_factory=list)
+    archive_error: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.archive_error or self.unreadable_files else 0
+
+    def lines(self) -> list[str]:
+        """The report for the terminal."""
+        lines = [
+            f"reparse: {self.records} records; articles: {self.new} new, {self.changed} changed, "
+            f"{self.unchanged} unchanged, {self.duplicates} duplicates; "
+            f"{self.versions_added} versions added, {self.snapshots_added} view snapshots added; "
+            f"{len(self.failures)} records failed"
+        ]
+        if self.fields_changed:
+            fields = ", ".join(f"{name} {n}" for name, n in self.fields_changed.most_common())
+            lines.append(f"changed fields: {fields}")
+        if self.reasons:
+            reasons = ", ".join(f"{name} {n}" for name, n in self.reasons.most_common())
+            lines.append(f"failure reasons: {reasons}")
+        lines += [f"failed: {failure}" for failure in self.failures]
+        lines += [f"unreadable WARC file: {problem}" for problem in self.unreadable_files]
+        if self.archive_error:
+            lines.append(f"stopped: {self.archive_error}")
+        return lines
+
+
+# --- the two stages -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    """A record after the CPU stage: the item to store, or why there is none."""
+
+    record: ItemRecord
+    item: Any = None
+    failure: str | None = None
+    reason: str | None = None
+
+
+class _Stopper:
+    """The one thing the pipelines ask of an engine: to stop the crawl on an archive error."""
+
+    def __init__(self) -> None:
+        self.close_reason: str | None = None
+
+    def close_spider_async(self, *, reason: str) -> Deferred[None]:
+        self.close_reason = reason
+        return succeed(None)
+
+
+class _ReparseSpider(scrapy.Spider):
+    name = "reparse"
+
+
+def offline_crawler(settings: Settings) -> Crawler:
+    """A Scrapy crawler that never crawls: settings, stats and a stop switch for pipelines."""
+    crawler = Crawler(_ReparseSpider, settings)
+    crawler.stats = load_object(crawler.settings["STATS_CLASS"])(crawler)
+    crawler.engine = _Stopper()  # type: ignore[assignment]
+    return crawler
+
+
+def _pipelines(crawler: Crawler) -> tuple[list[Any], list[Any]]:
+    """The project's item pipelines in order, split before the first archive pipeline."""
+    configured = crawler.settings.getwithbase("ITEM_PIPELINES")
+    ordered = sorted(
+        ((priority, path) for path, priority in configured.items() if priority is not None),
+        key=lambda pair: pair[0],
+    )
+    pipelines = [build_from_crawler(load_object(path), crawler) for _, path in ordered]
+    split = next(
+        (i for i, p in enumerate(pipelines) if isinstance(p, ArchivePipeline)), len(pipelines)
+    )
+    return pipelines[:split], pipelines[split:]
+
+
+class _CpuStage:
+    """The pipelines before the archive: a record in, an item ready to store out."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.crawler = offline_crawler(settings)
+        self.pipelines, _ = _pipelines(self.crawler)
+
+    def parse(self, record: ItemRecord) -> _Parsed:
+        where = f"{record.fields.get('url', record.uri)} ({record.response.file}@"
+        where += f"{record.response.offset})"
+        try:
+            body = None
+            if record.item_type == "Page":
+                body = page_body(
+                    record.response_path, record.response.offset, record.response.record_id
+                )
+            item = record.item(body)
+        except WarcError as exc:
+            return _Parsed(record, failure=f"{where}: {exc}", reason="unreadable_record")
+        stats = self.crawler.stats
+        before = dict(stats.get_stats())
+        try:
+            for pipeline in self.pipelines:
+                item = pipeline.process_item(item)
+        except DropItem as exc:
+            message = str(exc).removeprefix(f"{record.fields.get('url')}: ")
+            return _Parsed(record, failure=f"{where}: {message}", reason=_new_drop(before, stats))
+        return _Parsed(record, item=item)
+
+
+def _new_drop(before: Mapping[str, Any], stats: Any) -> str:
+    """The drop reason a pipeline just counted (newscrawl/dropped/<reason>)."""
+    for key, value in stats.get_stats().items():
+        if key.startswith("newscrawl/dropped/") and value != before.get(key):
+            return key.rsplit("/", 1)[-1]
+    return "dropped"
+
+
+# Set in each worker process by _start_worker.
+_worker_stage: _CpuStage | None = None
+
+
+def _start_worker(overrides: dict[str, Any]) -> None:
+    from newscrawl.crawling import project_settings
+
+    global _worker_stage
+    logging.disable(logging.WARNING)  # failures come back in the results
+    _worker_stage = _CpuStage(project_settings(overrides))
+
+
+def _parse_in_worker(record: ItemRecord) -> _Parsed:
+    assert _worker_stage is not None
+    return _worker_stage.parse(record)
+
+
+# --- the run ------------------------------------------------------------------------
+
+
+class Reparser:
+    """Re-parses recorded items into the archive of `settings` (NEWSCRAWL_DB)."""
+
+    def __init__(self, overrides: Mapping[str, Any] | None = None, *, jobs: int = 1) -> None:
+        from newscrawl.crawling import project_settings
+
+        self.overrides = dict(overrides or {})
+        self.settings = project_settings(self.overrides)
+        self.jobs = max(1, jobs)
+
+    def run(
+        self, records: Sequence[ItemRecord], progress: Callable[[int, ReparseReport], None]
+    ) -> ReparseReport:
+        """Replay `records` in order; `progress(done, report)` is called after each one."""
+        report = ReparseReport(records=len(records))
+        if self.jobs > 1:
+            # Workers start before this process opens the archive: a forked
+            # child must not inherit a live SQLite connection.
+            context = multiprocessing.get_context("forkserver")
+            with context.Pool(self.jobs, _start_worker, (self.overrides,)) as pool:
+                parsed = pool.imap(_parse_in_worker, records, chunksize=CHUNK_SIZE)
+                self._write_all(parsed, report, progress)
+        else:
+            stage = _CpuStage(self.settings)
+            self._write_all(map(stage.parse, records), report, progress)
+        return report
+
+    def _write_all(
+        self,
+        parsed: Iterator[_Parsed],
+        report: ReparseReport,
+        progress: Callable[[int, ReparseReport], None],
+    ) -> None:
+        crawler = offline_crawler(self.settings)
+        self._stats = crawler.stats
+        _, writers = _pipelines(crawler)
+        opened = []
+        try:
+            for pipeline in writers:
+                if hasattr(pipeline, "open_spider"):
+                    pipeline.open_spider()
+                opened.append(pipeline)
+            archive = next(p.archive for p in writers if isinstance(p, ArchivePipeline))
+            totals_before = _totals(archive.db)
+            for done, result in enumerate(parsed, 1):
+                self._write(result, writers, archive.db, report)
+                failure = archive_failure(crawler)
+                if failure is not None:
+                    report.archive_error = str(failure)
+                    break
+                progress(done, report)
+            totals_after = _totals(archive.db)
+            report.versions_added = totals_after[0] - totals_before[0]
+            report.snapshots_added = totals_after[1] - totals_before[1]
+        except ArchiveError as exc:
+            report.archive_error = str(exc)
+        finally:
+            for pipeline in reversed(opened):
+                if hasattr(pipeline, "close_spider"):
+                    pipeline.close_spider()
+
+    def _write(self, parsed: _Parsed, writers: list[Any], db: Any, report: ReparseReport) -> None:
+        if parsed.failure is not None:
+            report.failures.append(parsed.failure)
+            report.reasons[parsed.reason or "dropped"] += 1
+            return
+        item = parsed.item
+        url = getattr(item, "url", None) if parsed.record.item_type == "Page" else None
+        before = _article_state(db, url) if url else None
+        duplicates = self._stats.get_value(DUPLICATES_STAT, 0)
+        try:
+            for pipeline in writers:
+                item = pipeline.process_item(item)
+        except DropItem as exc:
+            if self._stats.get_value(DUPLICATES_STAT, 0) != duplicates:
+                report.duplicates += 1
+            elif url:
+                report.failures.append(f"{url}: {exc}")
+                report.reasons["not_stored"] += 1
+            return
+        if not url:
+            return
+        after = _article_state(db, url)
+        if before is None:
+            report.new += 1
+            return
+        changed = [name for name in after if after.get(name) != before.get(name)]
+        if changed:
+            report.changed += 1
+            report.fields_changed.update(changed)
+        else:
+            report.unchanged += 1
+
+
+def _article_state(db: Any, url: str) -> dict[str, Any] | None:
+    """The article's row, links and number of versions, to tell what a save changed."""
+    cursor = db.execute("SELECT * FROM articles WHERE url = ?", [url])
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    state = dict(zip([c[0] for c in cursor.description], row, strict=True))
+    article_id = state.pop("id")
+    state["links"] = db.execute(
+        "SELECT kind, position, url, title, shown_at, views, target_article_id FROM links "
+        "WHERE article_id = ? ORDER BY kind, position",
+        [article_id],
+    ).fetchall()
+    state["versions"] = db.execute(
+        "SELECT count(*) FROM article_versions WHERE article_id = ?", [article_id]
+    ).fetchone()[0]
+    return state
+
+
+def _totals(db: Any) -> tuple[int, int]:
+    versions = db.execute("SELECT count(*) FROM article_versions").fetchone()[0]
+    snapshots = db.execute("SELECT count(*) FROM view_snapshots").fetchone()[0]
+    return versions, snapshots
+
+
+# --- progress ---------------------------------------------------------------------
+
+
+class Progress:
+    """A progress bar on a terminal, else a plain line every `every` seconds."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream: TextIO = sys.stderr, every: float = 5.0) -> None:
+        self.total = total
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.every = every if not self.tty else 0.1
+        self._last = time.monotonic()
+        self._shown = False
+
+    def __call__(self, done: int, report: ReparseReport) -> None:
+        now = time.monotonic()
+        if now - self._last < self.every and done < self.total:
+            return
+        self._last = now
+        share = done / self.total if self.total else 1.0
+        counts = f"{done}/{self.total} records, {report.new} new, {report.changed} changed"
+        if self.tty:
+            filled = int(share * self.WIDTH)
+            bar = "#" * filled + "-" * (self.WIDTH - filled)
+            self.stream.write(f"\r[{bar}] {share:4.0%} {counts}")
+        else:
+            self.stream.write(f"reparse: {counts} ({share:.0%})\n")
+        self._shown = True
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.tty and self._shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def reparse_files(
+    paths: Sequence[Path],
+    *,
+    overrides: Mapping[str, Any] | None = None,
+    site: str | None = None,
+    since: datetime | None = None,
+    jobs: int = 1,
+    stream: TextIO = sys.stderr,
+) -> ReparseReport:
+    """Re-parse the items recorded in `paths` (files or folders) into the archive."""
+    files = warc_files_in(paths)
+    records, problems = items_to_replay(files, site=site, since=since)
+    progress = Progress(len(records), stream)
+    report = Reparser(overrides, jobs=jobs).run(records, progress)
+    progress.finish()
+    report.unreadable_files = problems
+    return report

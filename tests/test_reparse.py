@@ -1,0 +1,269 @@
+"""`newscrawl reparse`: rebuilding and correcting the archive from the WARC files of real crawls."""
+
+from __future__ import annotations
+
+import os
+import pty
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
+
+from newscrawl.demo import demo_site
+from newscrawl.demo.site import HTML
+from newscrawl.items import Page
+from newscrawl.mirror import Resource, serve
+from newscrawl.reparse import reparse_files
+from newscrawl.warc import WarcFiles
+from tests.conftest import REPO_ROOT, crawl, rows
+
+T0 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
+# Every archived article is due again on every run, whatever its age.
+REVISIT_ALL = ["-s", "NEWSCRAWL_REVISITS=100000d:0"]
+
+
+@dataclass
+class History:
+    """Two crawls of the demo site into one archive; one page changed between them."""
+
+    db: Path
+    warc_dir: Path
+    changed_url: str
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
+    db = tmp_path_factory.mktemp("history") / "news.db"
+    site = demo_site()
+    path = next(p for p in site if p.startswith("/news/"))
+    with serve(site) as mirror:
+        first = crawl(["-a", f"base_url={mirror}", *REVISIT_ALL], db)
+        assert first.returncode == 0, first.log[-3000:]
+        body = site[path].body.replace(b"</h1>", b" (updated)</h1>", 1)
+        site[path] = Resource(body, site[path].content_type)
+        second = crawl(["-a", f"base_url={mirror}", *REVISIT_ALL], db)
+        assert second.returncode == 0, second.log[-3000:]
+    yield History(db, db.parent / "warc", f"https://unn.ua{path}")
+
+
+def reparse(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The real `newscrawl reparse` in a subprocess."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    return subprocess.run(
+        [sys.executable, "-m", "newscrawl", "reparse", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def archive_dump(db: Path) -> dict[str, Any]:
+    """Everything the archive says, with article ids replaced by URLs so two files compare."""
+    articles = {r["url"]: dict(r) for r in rows(db, "SELECT * FROM articles")}
+    url_of = {a["id"]: url for url, a in articles.items()}
+    for article in articles.values():
+        del article["id"]
+    links = sorted(
+        (url_of[r["article_id"]], r["kind"], r["position"], r["url"], r["title"], r["shown_at"],
+         r["views"], url_of.get(r["target_article_id"]))
+        for r in rows(db, "SELECT * FROM links")
+    )  # fmt: skip
+    versions = {}
+    for r in rows(db, "SELECT * FROM article_versions"):
+        version = dict(r)
+        versions[url_of[version.pop("article_id")], r["version"]] = version
+    snapshots = sorted(tuple(r) for r in rows(db, "SELECT * FROM view_snapshots"))
+    return {"articles": articles, "links": links, "versions": versions, "snapshots": snapshots}
+
+
+def copy_archive(db: Path, to: Path) -> Path:
+    """A consistent copy of the archive (the WAL folded in), as an analyst's backup would be."""
+    target = to / "news.db"
+    source = sqlite3.connect(db)
+    copy = sqlite3.connect(target)
+    source.backup(copy)
+    source.close()
+    copy.close()
+    return target
+
+
+# --- rebuilding --------------------------------------------------------------------------
+
+
+def test_reparse_rebuilds_the_archive_the_crawls_made(history: History, tmp_path: Path) -> None:
+    done = reparse("--warc", str(history.warc_dir), "--db", str(tmp_path / "news.db"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    expected = archive_dump(history.db)
+    rebuilt = archive_dump(tmp_path / "news.db")
+    assert len(expected["articles"]) > 20
+    assert len(expected["versions"]) == 1  # the changed page
+    assert rebuilt["articles"] == expected["articles"]
+    assert rebuilt["links"] == expected["links"]
+    assert rebuilt["versions"] == expected["versions"]
+    assert rebuilt["snapshots"] == expected["snapshots"]
+    assert f"{len(expected['articles'])} new" in done.stdout
+    assert "1 versions added" in done.stdout
+    assert "0 records failed" in done.stdout
+
+
+def test_the_default_warc_folder_and_archive_come_from_the_settings(
+    history: History, tmp_path: Path
+) -> None:
+    shutil.copytree(history.warc_dir, tmp_path / "data" / "warc")
+    done = reparse(cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert archive_dump(tmp_path / "data" / "news.db") == archive_dump(history.db)
+
+
+def test_reparsing_in_worker_processes_gives_the_same_archive(
+    history: History, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    done = reparse("--warc", str(history.warc_dir), "--db", str(db), "--jobs", "2", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert archive_dump(db) == archive_dump(history.db)
+
+
+# --- idempotence and corrections ----------------------------------------------------------------
+
+
+def test_reparse_of_the_crawled_archive_changes_nothing_twice(
+    history: History, tmp_path: Path
+) -> None:
+    db = copy_archive(history.db, tmp_path)
+    before = archive_dump(db)
+    for _ in range(2):
+        done = reparse("--warc", str(history.warc_dir), "--db", str(db), cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "0 new, 0 changed" in done.stdout
+        assert "0 versions added, 0 view snapshots added" in done.stdout
+        assert archive_dump(db) == before
+
+
+def test_a_parser_fix_reaches_archived_articles_without_new_versions(
+    history: History, tmp_path: Path
+) -> None:
+    db = copy_archive(history.db, tmp_path)
+    before = archive_dump(db)
+    victim = next(url for url in before["articles"] if url != history.changed_url)
+    # What an older parser might have stored for the same fetch.
+    with sqlite3.connect(db) as conn:
+        conn.execute(
+            "UPDATE articles SET headline = 'Misread headline', content_hash = 'old' WHERE url = ?",
+            [victim],
+        )
+    done = reparse("--warc", str(history.warc_dir), "--db", str(db), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "0 new, 1 changed" in done.stdout
+    assert "changed fields: " in done.stdout
+    changed_fields = done.stdout.split("changed fields: ")[1].splitlines()[0]
+    assert sorted(changed_fields.split(", ")) == ["content_hash 1", "headline 1"]
+    assert archive_dump(db) == before
+
+
+def test_site_and_since_select_the_records(history: History, tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    warc = str(history.warc_dir)
+    other_site = reparse("--warc", warc, "--db", str(db), "--site", "example.com", cwd=tmp_path)
+    assert "reparse: 0 records" in other_site.stdout
+    future = reparse("--warc", warc, "--db", str(db), "--since", "2999-01-01", cwd=tmp_path)
+    assert "reparse: 0 records" in future.stdout
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 0
+    unn = reparse("--warc", warc, "--db", str(db), "--site", "unn.ua", "--since", "2000-01-01",
+                  cwd=tmp_path)  # fmt: skip
+    assert unn.returncode == 0, unn.stderr[-3000:]
+    assert archive_dump(db)["articles"] == archive_dump(history.db)["articles"]
+
+
+def test_a_missing_warc_folder_is_a_usage_error(tmp_path: Path) -> None:
+    done = reparse("--warc", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert done.returncode == 2
+    assert "no such WARC file or folder" in done.stderr
+
+
+# --- reporting -------------------------------------------------------------------------------
+
+
+def test_records_that_fail_to_parse_are_reported(tmp_path: Path) -> None:
+    db = tmp_path / "crawl.db"
+    site = demo_site()
+    path = next(p for p in site if p.startswith("/en/news/"))
+    site[path] = Resource(site[path].body.replace(b"</html>", b""), HTML)
+    with serve(site) as mirror:
+        assert crawl(["-a", f"base_url={mirror}", "-a", "languages=en"], db).returncode == 0
+    done = reparse("--warc", str(tmp_path / "warc"), "--db", str(tmp_path / "re.db"), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "1 records failed" in done.stdout
+    assert "failure reasons: truncated 1" in done.stdout
+    (failed,) = [line for line in done.stdout.splitlines() if line.startswith("failed: ")]
+    assert f"https://unn.ua{path}" in failed and "cut short" in failed
+    assert ".warc.gz@" in failed  # where the record is
+
+
+def test_progress_is_plain_lines_off_a_terminal(history: History, tmp_path: Path) -> None:
+    done = reparse("--warc", str(history.warc_dir), "--db", str(tmp_path / "n.db"), cwd=tmp_path)
+    progress = [line for line in done.stderr.splitlines() if line.startswith("reparse: ")]
+    assert progress and progress[-1].endswith("(100%)")
+    assert "\r" not in done.stderr
+
+
+def test_progress_is_a_bar_on_a_terminal(history: History, tmp_path: Path) -> None:
+    controller, terminal = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    command = [sys.executable, "-m", "newscrawl", "reparse", "--warc", str(history.warc_dir),
+               "--db", str(tmp_path / "n.db")]  # fmt: skip
+    with subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                          stderr=terminal) as process:  # fmt: skip
+        os.close(terminal)
+        output = b""
+        while True:
+            try:
+                chunk = os.read(controller, 4096)
+            except OSError:  # the terminal closes with the process
+                break
+            if not chunk:
+                break
+            output += chunk
+        assert process.wait(timeout=300) == 0
+    os.close(controller)
+    text = output.decode()
+    assert "\r[" in text and "#" * 30 in text and "100%" in text
+
+
+# --- items beyond the page itself ----------------------------------------------------------------
+
+
+def test_counter_views_recorded_with_the_page_survive_a_reparse(tmp_path: Path) -> None:
+    """A count from a site's counter endpoint is part of the recorded Page: re-parses keep it."""
+    site = demo_site()
+    path = next(p for p in site if p.startswith("/en/news/"))
+    url = f"https://unn.ua{path}"
+    files = WarcFiles(tmp_path / "warc", prefix="test", max_bytes=10**9)
+    request = Request(url)
+    response = HtmlResponse(url, body=site[path].body, headers={"Content-Type": HTML},
+                            request=request)  # fmt: skip
+    position = files.write_exchange(request, response, T0)
+    page = Page(url=url, body=site[path].body, fetched_at=T0, content_type=HTML,
+                counted_views=4321)  # fmt: skip
+    files.write_item(page, position, url)
+    files.close()
+    db = tmp_path / "news.db"
+    report = reparse_files([tmp_path / "warc"], overrides={"NEWSCRAWL_DB": str(db)})
+    assert (report.new, report.failures) == (1, [])
+    (article,) = rows(db, "SELECT * FROM articles")
+    assert article["views"] == 4321
+    assert (article["warc_file"], article["warc_offset"]) == (position.file, position.offset)
+    assert article["fetched_at"] == "2024-06-01T09:00:00+00:00"
