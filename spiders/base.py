@@ -29,13 +29,21 @@ from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
 
 from newscrawl.archive import Archive
-from newscrawl.items import Page
+from newscrawl.clock import current_time
+from newscrawl.items import CardViews, Page
 from newscrawl.parsers import parser_for
 from newscrawl.parsers.links import absolute_url
+from newscrawl.parsers.views import views_from_text
+from newscrawl.revisits import revisit_schedule
 
-__all__ = ["NewsSiteSpider", "class_prefix_xpath"]
+__all__ = ["NewsSiteSpider", "card_views", "class_prefix_xpath"]
 
 FETCH_FAILED_STAT = "newscrawl/fetch_failed"
+# Article pages fetched (new articles and revisits): with none archived, a layout change.
+ARTICLE_PAGES_STAT = "newscrawl/article_pages"
+REVISITS_STAT = "newscrawl/revisits"
+# A card's element whose whole text is longer than this is not a view counter.
+_MAX_COUNTER_CHARS = 60
 
 
 def class_prefix_xpath(prefix: str) -> str:
@@ -66,8 +74,12 @@ class NewsSiteSpider(scrapy.Spider):
       is read until a page shows no article cards or shows only articles the
       archive already holds (the incremental stop).
 
-    Articles that are already archived are still fetched when a feed or a
-    listing page shows them: each visit records their current view count.
+    A run fetches only articles the archive does not hold yet, plus those
+    that the age-based revisit schedule (setting ``NEWSCRAWL_REVISITS``, see
+    `newscrawl.revisits`) makes due: recent articles are fetched again to
+    record how their view count grows. A view count shown on a listing card is
+    recorded too (a `CardViews` item), at no extra request. The setting
+    ``NEWSCRAWL_NOW`` fixes the crawl's clock, for tests.
 
     To add a site, subclass and set `name`, `site_url`, `languages`,
     `feeds`, `listings`, `article_path` and `card_class_prefixes`; override
@@ -117,11 +129,18 @@ class NewsSiteSpider(scrapy.Spider):
         self._archived_before: dict[str, bool] = {}
         # Feed dates by canonical URL, whichever request ends up fetching the page.
         self._feed_dates: dict[str, datetime] = {}
+        # Canonical URLs of the articles this crawl has asked for, from any source.
+        self._requested: set[str] = set()
 
     # --- discovery --------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self._archive = Archive(self.settings["NEWSCRAWL_DB"])
+        state = getattr(self, "state", None)
+        if state is not None:
+            # With a JOBDIR (newscrawl crawl --resume) Scrapy persists spider.state,
+            # so feed dates survive for the article requests still queued.
+            self._feed_dates = state.setdefault("feed_dates", self._feed_dates)
         for language in self.selected_languages:
             for path in self.feeds.get(language, ()):
                 # Feeds first: their dates must be known before the articles arrive.
@@ -131,6 +150,21 @@ class NewsSiteSpider(scrapy.Spider):
                 yield self._request(
                     path, self.parse_listing, priority=10, cb_kwargs={"listing": path, "page": 1}
                 )
+        for url in self._due_revisits():
+            self._requested.add(url)
+            self.crawler.stats.inc_value(REVISITS_STAT)
+            yield self._request(url, self.parse_article)
+
+    def _due_revisits(self) -> list[str]:
+        """Archived articles of the selected languages that the revisit schedule makes due."""
+        schedule = revisit_schedule(self.settings.get("NEWSCRAWL_REVISITS"))
+        if self._archive is None or not schedule:
+            return []
+        site = (urlsplit(self.site_url).hostname or "").lower().removeprefix("www.")
+        due = self._archive.urls_due_for_revisit(site, self._now(), schedule)
+        due = [url for url in due if self.language_of(url) in self.selected_languages]
+        self.logger.info("%d archived articles are due for a revisit", len(due))
+        return due
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         """Article requests for the feed's items; each item's date travels with it."""
@@ -159,13 +193,19 @@ class NewsSiteSpider(scrapy.Spider):
 
     def parse_listing(
         self, response: Response, listing: str, page: int
-    ) -> Iterable[scrapy.Request]:
-        """Article requests for one listing page, and the next page unless paging must stop."""
+    ) -> Iterable[scrapy.Request | CardViews]:
+        """Requests for the page's new articles, its cards' view counts, and the next page."""
         where = f"listing {listing} page {page}"
-        urls = self._card_urls(response)
-        if not urls:
+        cards = self._cards(response)
+        if not cards:
             self.logger.info("%s has no article cards: end of the listing", where)
             return
+        urls = list(cards)
+        seen_on = self.site_url_of(response)
+        observed_at = self._now()
+        for url, views in cards.items():
+            if views is not None:
+                yield CardViews(url=url, views=views, observed_at=observed_at, seen_on=seen_on)
         archived = self._archived_among(urls)
         yield from self._article_requests(urls)
         if len(archived) == len(urls):
@@ -190,10 +230,11 @@ class NewsSiteSpider(scrapy.Spider):
         url = self.site_url_of(response)
         canonical = parser_for(url).canonical_url(url)
         content_type = response.headers.get("Content-Type")
+        self.crawler.stats.inc_value(ARTICLE_PAGES_STAT)
         yield Page(
             url=url,
             body=response.body,
-            fetched_at=datetime.now(UTC),
+            fetched_at=self._now(),
             content_type=content_type.decode("latin-1") if content_type else None,
             status=response.status,
             feed_published_at=self._feed_dates.get(canonical),
@@ -250,23 +291,31 @@ class NewsSiteSpider(scrapy.Spider):
 
     def _card_urls(self, response: Response) -> list[str]:
         """The article URLs of a listing page's cards, in order, without repeats."""
-        hrefs: list[str] = []
+        return list(self._cards(response))
+
+    def _cards(self, response: Response) -> dict[str, int | None]:
+        """The listing page's article URLs, in order, each with the view count its card shows."""
+        found: list[tuple[str, int | None]] = []
         for prefix in self.card_class_prefixes:
             for card in response.xpath(class_prefix_xpath(prefix)):
                 href = card.xpath("@href").get() or card.xpath(".//a/@href").get()
                 if href:
-                    hrefs.append(href)
-        if not hrefs:
+                    found.append((href, card_views(card)))
+        if not found:
             # The site may have renamed its card component; any article link in
             # the main content is the next best thing.
             for xpath in self.main_content_xpaths:
                 main = response.xpath(xpath)[:1]
                 if main:
-                    hrefs = main.xpath(".//a/@href").getall()
+                    found = [(href, None) for href in main.xpath(".//a/@href").getall()]
                     break
         base = self.site_url_of(response)
-        urls = (self._article_url(href, base) for href in hrefs)
-        return list(dict.fromkeys(url for url in urls if url))
+        cards: dict[str, int | None] = {}
+        for href, views in found:
+            url = self._article_url(href, base)
+            if url is not None and cards.get(url) is None:
+                cards[url] = views
+        return cards
 
     def _archived_among(self, urls: Sequence[str]) -> set[str]:
         """Those canonical URLs that were archived before this crawl first saw them."""
@@ -279,9 +328,18 @@ class NewsSiteSpider(scrapy.Spider):
     # --- requests ---------------------------------------------------------------
 
     def _article_requests(self, urls: Sequence[str]) -> Iterable[scrapy.Request]:
-        self._archived_among(urls)  # remember what was archived before fetching
+        """Requests for those of `urls` that are neither archived nor asked for already.
+
+        Archived articles are fetched again only when the revisit schedule says so.
+        """
+        archived = self._archived_among(urls)  # remember what was archived before fetching
         for url in urls:
-            yield self._request(url, self.parse_article)
+            if url not in archived and url not in self._requested:
+                self._requested.add(url)
+                yield self._request(url, self.parse_article)
+
+    def _now(self) -> datetime:
+        return current_time(self.settings.get("NEWSCRAWL_NOW"))
 
     def _request(
         self,
@@ -304,6 +362,26 @@ class NewsSiteSpider(scrapy.Spider):
         if self._archive is not None:
             self._archive.close()
             self._archive = None
+
+
+def card_views(card: Selector) -> int | None:
+    """The view count a listing card shows, or None.
+
+    The count is usually in an info line ("Economy • July 1 • 1520 views"),
+    sometimes in a small element of its own; other text of the card, such as
+    the headline, is never read as one.
+    """
+    for element in card.xpath("descendant-or-self::*"):
+        views = views_from_text("".join(element.xpath("text()").getall()))
+        if views is not None:
+            return views
+    for element in reversed(card.xpath("descendant-or-self::*")):
+        text = "".join(element.xpath(".//text()").getall())
+        if len(text.strip()) <= _MAX_COUNTER_CHARS:
+            views = views_from_text(text)
+            if views is not None:
+                return views
+    return None
 
 
 def _selected_languages(argument: str | None, available: tuple[str, ...]) -> tuple[str, ...]:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.cli import main
+from newscrawl.crawling import ExitCode
 from newscrawl.demo import demo_stories
 from newscrawl.mirror import Mirror
 
@@ -147,7 +148,7 @@ def test_crawl_into_an_unwritable_archive_fails_before_fetching(
         ["crawl", "unn", "--db", str(not_a_folder / "news.db"), "-a", f"base_url={demo_mirror}"],
         cwd=tmp_path,
     )
-    assert done.returncode == 1
+    assert done.returncode == ExitCode.FAILED_TO_START
     assert f"newscrawl: cannot open the archive {not_a_folder / 'news.db'}" in done.stderr
     assert "Traceback" not in done.stderr
     assert sum(demo_mirror.hits.values()) == 0

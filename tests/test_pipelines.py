@@ -371,6 +371,9 @@ def test_a_crawl_runs_every_pipeline_in_order(tmp_path: Path) -> None:
         "newscrawl/articles_new": 1,
         "newscrawl/dropped/short_body": 1,
         "newscrawl/duplicates": 1,
+        # Field completeness counts the archived article only: it had a view count.
+        "newscrawl/fields/articles": 1,
+        "newscrawl/fields/views": 1,
         "finish_reason": "finished",
     }
     with Archive(db, read_only=True) as archive:

@@ -118,14 +118,17 @@ _LABELS = {
 _INLINE = re.compile(r"\[\[([^|\]]+)\|([^\]]+)\]\]")
 
 
-def demo_site(build: str = "demo", *, views_offset: int = 0) -> dict[str, Resource]:
+def demo_site(
+    build: str = "demo", *, views_offset: int = 0, stories: Sequence[Story] | None = None
+) -> dict[str, Resource]:
     """Every resource of the sample site, keyed by request path (query string included).
 
     `views_offset` is added to every view count shown, so a second rendering
-    looks like the same site some hours later.
+    looks like the same site some hours later. `stories` (newest first)
+    replaces the bundled ones, e.g. with `newscrawl.demo.generated_stories`.
     """
     css = _class_namer(build)
-    stories = demo_stories()
+    stories = demo_stories() if stories is None else list(stories)
     site: dict[str, Resource] = {
         "/robots.txt": Resource(
             b"User-agent: *\nAllow: /\n\nSitemap: https://unn.ua/sitemap.xml\n",

@@ -1,0 +1,205 @@
+"""Site health for `newscrawl status`: last run, recent articles and field completeness.
+
+A layout change rarely stops a crawl. More often one field quietly goes
+missing: the view counter moved and every article since has `views` NULL.
+Each run records, per field, the share of its archived articles that had it
+(`crawl_runs.share_*`), so a field can be compared with the site's own past:
+
+- *latest*: the newest runs, taken until they hold at least
+  `RECENT_MIN_ARTICLES` archived articles (one run may archive only two);
+- *trailing average*: the runs of the `TRAILING_DAYS` before those, weighted by
+  their articles too.
+
+A field is flagged when it was usually there (trailing average at least
+`USUAL_SHARE`) and the latest share fell below `DROP_RATIO` of the average:
+views on 98% of pages for weeks, then on 0%. A site is also flagged when its
+last run did not exit 0.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from newscrawl.archive import AGE_REFERENCE, Archive
+from newscrawl.clock import current_time
+from newscrawl.completeness import COMPLETENESS_FIELDS
+
+__all__ = ["FieldHealth", "SiteHealth", "site_health", "status_table"]
+
+TRAILING_DAYS = 30
+RECENT_MIN_ARTICLES = 10
+# The trailing average needs this many articles behind it to be worth comparing with.
+TRAILING_MIN_ARTICLES = 20
+USUAL_SHARE = 0.5
+DROP_RATIO = 0.5
+
+
+@dataclass(frozen=True)
+class FieldHealth:
+    """One field's completeness: latest runs against the trailing average (0..1, or None)."""
+
+    name: str
+    latest: float | None
+    average: float | None
+
+    @property
+    def dropped(self) -> bool:
+        if self.latest is None or self.average is None:
+            return False
+        return self.average >= USUAL_SHARE and self.latest < self.average * DROP_RATIO
+
+
+@dataclass
+class SiteHealth:
+    """The health of one spider's site."""
+
+    spider: str
+    site: str | None
+    last_run: dict[str, Any]
+    articles_24h: int
+    articles_7d: int
+    fields: list[FieldHealth]
+    flags: list[str] = field(default_factory=list)
+
+
+def site_health(db_path: Path, now_setting: str | None = None) -> list[SiteHealth]:
+    """The health of every spider that has recorded runs in the archive, by spider name.
+
+    Raises `ArchiveError` if the archive cannot be read.
+    """
+    now = current_time(now_setting)
+    with Archive(db_path, read_only=True) as archive:
+        db = archive.db.conn
+        db.row_factory = sqlite3.Row
+        spiders = [row[0] for row in db.execute("SELECT DISTINCT spider FROM crawl_runs")]
+        return [_spider_health(db, spider, now) for spider in sorted(spiders)]
+
+
+def _spider_health(db: sqlite3.Connection, spider: str, now: datetime) -> SiteHealth:
+    last = dict(
+        db.execute(
+            "SELECT * FROM crawl_runs WHERE spider = ? ORDER BY started_at DESC, id DESC LIMIT 1",
+            [spider],
+        ).fetchone()
+    )
+    site = last["site"]
+    runs = [
+        dict(row)
+        for row in db.execute(
+            "SELECT * FROM crawl_runs WHERE spider = ? AND started_at >= ? "
+            "ORDER BY started_at DESC, id DESC",
+            [spider, _iso(now - timedelta(days=2 * TRAILING_DAYS))],
+        )
+    ]
+    health = SiteHealth(
+        spider=spider,
+        site=site,
+        last_run=last,
+        articles_24h=_articles_since(db, site, now - timedelta(days=1)),
+        articles_7d=_articles_since(db, site, now - timedelta(days=7)),
+        fields=[_field_health(runs, name) for name in COMPLETENESS_FIELDS],
+    )
+    if last["exit_code"]:
+        why = last["message"] or last["finish_reason"]
+        health.flags.append(f"last run failed (exit {last['exit_code']}): {why}")
+    for item in health.fields:
+        if item.dropped:
+            health.flags.append(
+                f"{item.name} on {_percent(item.latest)} of the latest articles, "
+                f"{_percent(item.average)} before: has the page layout changed?"
+            )
+    return health
+
+
+def _articles_since(db: sqlite3.Connection, site: str | None, since: datetime) -> int:
+    if not site:
+        return 0
+    # The age expression of idx_articles_site_age: an index range, not a table scan.
+    return db.execute(
+        f"SELECT count(*) FROM articles WHERE site = ? AND {AGE_REFERENCE} > julianday(?)",
+        [site, _iso(since)],
+    ).fetchone()[0]
+
+
+def _field_health(runs: Sequence[dict[str, Any]], name: str) -> FieldHealth:
+    """Latest and trailing completeness of one field, from runs newest first."""
+    measured = [
+        (run, _archived(run)) for run in runs if run[f"share_{name}"] is not None and _archived(run)
+    ]
+    recent: list[tuple[dict[str, Any], int]] = []
+    while measured and sum(n for _, n in recent) < RECENT_MIN_ARTICLES:
+        recent.append(measured.pop(0))
+    if not recent:
+        return FieldHealth(name, None, None)
+    since = _iso(datetime.fromisoformat(recent[-1][0]["started_at"]) - timedelta(TRAILING_DAYS))
+    trailing = [(run, n) for run, n in measured if run["started_at"] >= since]
+    average = (
+        _weighted_share(trailing, name)
+        if sum(n for _, n in trailing) >= TRAILING_MIN_ARTICLES
+        else None
+    )
+    return FieldHealth(name, _weighted_share(recent, name), average)
+
+
+def _archived(run: dict[str, Any]) -> int:
+    return sum(run[key] or 0 for key in ("articles_new", "articles_updated", "articles_unchanged"))
+
+
+def _weighted_share(runs: Sequence[tuple[dict[str, Any], int]], name: str) -> float:
+    total = sum(n for _, n in runs)
+    return sum(run[f"share_{name}"] * n for run, n in runs) / total
+
+
+def status_table(health: Sequence[SiteHealth]) -> str:
+    """The health table as text: a row per site, then one line per flag."""
+    if not health:
+        return "No crawl runs recorded yet: run 'newscrawl crawl SPIDER' first."
+    header = ["site", "spider", "last run (UTC)", "result", "24h", "7d", *COMPLETENESS_FIELDS]
+    rows = [header]
+    for site in health:
+        last = site.last_run
+        result = "ok" if last["exit_code"] == 0 else f"exit {last['exit_code']}"
+        rows.append(
+            [
+                site.site or "?",
+                site.spider,
+                (last["started_at"] or "?")[:16].replace("T", " "),
+                f"{result} ({last['finish_reason']})",
+                str(site.articles_24h),
+                str(site.articles_7d),
+                *(_field_cell(item) for item in site.fields),
+            ]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    lines = [
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        for row in rows
+    ]
+    lines.append("")
+    lines.append(
+        "Fields: % of the latest runs' articles / trailing "
+        f"{TRAILING_DAYS}-day average; '!' marks a sharp drop, '-' no data."
+    )
+    flags = [f"FLAG {site.site or site.spider}: {flag}" for site in health for flag in site.flags]
+    lines += flags or ["No problems flagged."]
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _field_cell(item: FieldHealth) -> str:
+    cell = f"{_percent(item.latest, bare=True)}/{_percent(item.average, bare=True)}"
+    return cell + ("!" if item.dropped else "")
+
+
+def _percent(share: float | None, *, bare: bool = False) -> str:
+    if share is None:
+        return "-"
+    return f"{round(share * 100)}" + ("" if bare else "%")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()

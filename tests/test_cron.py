@@ -1,0 +1,375 @@
+"""`newscrawl crawl` as cron runs it: exit codes, the lock, logs, run records, incremental cost.
+
+Every test runs the installed console script in a subprocess against a local
+mirror and reads the archive file it wrote.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from newscrawl.cli import CRAWL_EXIT_CODES
+from newscrawl.crawling import CrawlResult, ExitCode
+from newscrawl.demo import demo_site, demo_stories, generated_stories
+from newscrawl.demo.site import HTML
+from newscrawl.lock import archive_lock, lock_path
+from newscrawl.mirror import Mirror, Resource
+from tests.conftest import StartMirror, rows
+from tests.test_cli import newscrawl_command
+
+pytestmark = pytest.mark.timeout(300)
+
+# The demo and generated sites are on this machine: no need to be gentle with them.
+FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0"]
+DEMO_PAGES = sum(len(story.versions) for story in demo_stories())
+
+
+def newscrawl(
+    args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `newscrawl` command as cron would, and wait for it."""
+    return subprocess.run(
+        [*newscrawl_command(), *args],
+        cwd=cwd,
+        env=command_env(env),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+
+
+def command_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    env.update(extra or {})
+    return env
+
+
+def crawl_runs(db: Path) -> list[dict[str, object]]:
+    return [dict(row) for row in rows(db, "SELECT * FROM crawl_runs ORDER BY id")]
+
+
+def total_hits(mirror: Mirror) -> int:
+    return sum(mirror.hits.values())
+
+
+def client_rendered(site: dict[str, Resource]) -> dict[str, Resource]:
+    """The site after a redesign: article pages render their text in the browser.
+
+    The page still has its title and meta tags, so it is fetched and parsed,
+    but the server sends no article text: every page is dropped.
+    """
+    redesigned = dict(site)
+    for path, resource in site.items():
+        if "/news/" in path:
+            html = re.sub(
+                r'<div id="__next">.*</div><script',
+                '<div id="__next"><div class="app-shell_root__q1">Loading…</div></div><script',
+                resource.body.decode(),
+                flags=re.DOTALL,
+            )
+            redesigned[path] = Resource(html.encode(), HTML)
+    return redesigned
+
+
+# --- exit codes ---------------------------------------------------------------------
+
+
+def test_good_run_exits_0_logs_to_a_file_and_records_the_run(
+    demo_mirror: Mirror, tmp_path: Path
+) -> None:
+    db = tmp_path / "data" / "news.db"
+    done = newscrawl(
+        ["crawl", "unn", "--db", str(db), "-a", f"base_url={demo_mirror}", *FAST], tmp_path
+    )
+
+    assert done.returncode == 0, done.stderr
+    # One summary line per spider on stdout; the Scrapy log is in its own file.
+    (summary,) = done.stdout.splitlines()
+    assert summary.startswith("unn: finished, exit 0;")
+    assert f"{DEMO_PAGES} new" in summary
+    (log_file,) = (db.parent / "logs").glob("unn-*.log")
+    assert re.fullmatch(r"unn-\d{8}T\d{6}Z\.log", log_file.name)
+    assert str(log_file) in summary
+    log = log_file.read_text(encoding="utf-8")
+    assert "INFO" in log and "Spider closed (finished)" in log
+    assert "INFO" not in done.stderr
+
+    (run,) = crawl_runs(db)
+    assert run["spider"] == "unn" and run["site"] == "unn.ua"
+    assert run["exit_code"] == 0 and run["finish_reason"] == "finished"
+    assert run["articles_new"] == DEMO_PAGES
+    assert run["pages_fetched"] == total_hits(demo_mirror)
+    assert run["articles_updated"] == run["articles_unchanged"] == run["dropped"] == 0
+    assert run["log_file"] == str(log_file)
+    assert datetime.fromisoformat(str(run["started_at"])) <= datetime.fromisoformat(
+        str(run["finished_at"])
+    )
+    # Every demo page has a date, a view count, a summary, links and a language;
+    # some name no author.
+    for name in ("published_at", "views", "summary", "links", "language"):
+        assert run[f"share_{name}"] == 1.0, name
+    with_authors = sum(1 for s in demo_stories() for v in s.versions.values() if v.authors)
+    assert run["share_authors"] == pytest.approx(with_authors / DEMO_PAGES, abs=1e-4)
+
+
+def test_quiet_run_prints_nothing_when_all_is_well(demo_mirror: Mirror, tmp_path: Path) -> None:
+    done = newscrawl(
+        ["crawl", "unn", "--quiet", "--db", "news.db", "-a", f"base_url={demo_mirror}", *FAST],
+        tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and done.stderr == ""
+    assert rows(tmp_path / "news.db", "SELECT count(*) AS n FROM articles")[0]["n"] == DEMO_PAGES
+
+
+def test_spiders_run_in_sequence_and_the_first_failure_sets_the_exit_code(
+    demo_mirror: Mirror, tmp_path: Path
+) -> None:
+    # The mirror serves UNN's pages only: pravda finds none of its feeds (404s).
+    args = ["--db", "news.db", "-a", f"base_url={demo_mirror}", *FAST]
+    done = newscrawl(["crawl", "unn", "pravda", *args], tmp_path)
+
+    assert done.returncode == ExitCode.NOTHING_FETCHED, done.stdout + done.stderr
+    unn, pravda = done.stdout.splitlines()
+    assert unn.startswith("unn: finished, exit 0;")
+    assert pravda.startswith("pravda: finished, exit 6;") and "no page could be fetched" in pravda
+    runs = crawl_runs(tmp_path / "news.db")
+    assert [(r["spider"], r["site"], r["exit_code"]) for r in runs] == [
+        ("unn", "unn.ua", 0),
+        ("pravda", "pravda.com.ua", 6),
+    ]
+    assert runs[0]["finished_at"] <= runs[1]["started_at"]
+    assert len(list((tmp_path / "logs").glob("*.log"))) == 2
+
+    quiet = newscrawl(["crawl", "unn", "pravda", "--quiet", *args], tmp_path)
+    assert quiet.returncode == ExitCode.NOTHING_FETCHED
+    assert quiet.stdout == ""
+    assert quiet.stderr.startswith("newscrawl: pravda: finished, exit 6;")
+    assert len(quiet.stderr.splitlines()) == 1
+
+
+def test_layout_change_fetches_pages_but_archives_none_and_exits_5(
+    start_mirror: StartMirror, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    redesigned = start_mirror(client_rendered(demo_site()))
+
+    done = newscrawl(
+        ["crawl", "unn", "--quiet", "--db", str(db), "-a", f"base_url={redesigned}", *FAST],
+        tmp_path,
+    )
+
+    assert done.returncode == ExitCode.NOTHING_ARCHIVED
+    assert done.stdout == ""
+    assert "article pages fetched but none archived" in done.stderr
+    assert all(redesigned.hits[v.path] == 1 for s in demo_stories() for v in s.versions.values())
+    (run,) = crawl_runs(db)
+    assert run["exit_code"] == ExitCode.NOTHING_ARCHIVED
+    assert run["articles_new"] == 0 and run["dropped"] == DEMO_PAGES
+    assert run["share_views"] is None  # no article archived, nothing to measure
+
+    status = newscrawl(["status", "--db", str(db)], tmp_path)
+    assert status.returncode == 1
+    assert "FLAG unn.ua: last run failed (exit 5)" in status.stdout
+
+
+def test_spider_that_cannot_start_exits_3_and_is_recorded(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    done = newscrawl(
+        [
+            "crawl",
+            "unn",
+            "--db",
+            str(db),
+            "-a",
+            "base_url=http://127.0.0.1:9",
+            "-a",
+            "languages=de",
+        ],
+        tmp_path,
+    )
+    assert done.returncode == ExitCode.FAILED_TO_START
+    assert "could not start" in done.stdout and "languages='de'" in done.stdout
+    (run,) = crawl_runs(db)
+    assert run["exit_code"] == ExitCode.FAILED_TO_START
+    assert run["finish_reason"] == "not started"
+
+
+def test_unreachable_site_exits_6(tmp_path: Path) -> None:
+    # Nothing listens on port 9 (discard) of this machine: every request is refused.
+    done = newscrawl(
+        ["crawl", "unn", "--db", "news.db", "-a", "base_url=http://127.0.0.1:9", *FAST], tmp_path
+    )
+    assert done.returncode == ExitCode.NOTHING_FETCHED, done.stdout + done.stderr
+    assert "no page could be fetched" in done.stdout
+
+
+def test_usage_errors_exit_2_before_touching_the_archive(tmp_path: Path) -> None:
+    cases = [
+        ["crawl", "--db", "news.db"],
+        ["crawl", "unn", "--all", "--db", "news.db"],
+        ["crawl", "nope", "--db", "news.db"],
+        ["crawl", "unn", "--db", "news.db", "-s", "NEWSCRAWL_NOW=yesterday"],
+        ["crawl", "unn", "--db", "news.db", "-s", "NEWSCRAWL_REVISITS=7d:1d,24h:0"],
+    ]
+    for args in cases:
+        done = newscrawl(args, tmp_path)
+        assert done.returncode == ExitCode.USAGE, args
+        assert done.stderr.startswith("newscrawl: "), args
+    assert not (tmp_path / "news.db").exists()
+
+
+def test_verdict_rules_from_stats() -> None:
+    def verdict(stats: dict[str, object], **kwargs: object) -> ExitCode:
+        return CrawlResult("unn", Path("x.db"), stats=stats, **kwargs).verdict()[0]  # type: ignore[arg-type]
+
+    ok = {
+        "finish_reason": "finished",
+        "response_received_count": 41,
+        "downloader/response_status_count/200": 40,
+        "downloader/response_status_count/404": 1,
+        "robotstxt/response_status_count/200": 1,
+    }
+    assert verdict(ok) == ExitCode.OK
+    assert verdict({**ok, "newscrawl/article_pages": 3, "newscrawl/articles_unchanged": 3}) == 0
+    # An unchanged site: no article page needed fetching, nothing archived, all is well.
+    assert verdict({**ok, "downloader/response_status_count/200": 4}) == ExitCode.OK
+    assert verdict({**ok, "newscrawl/article_pages": 3}) == ExitCode.NOTHING_ARCHIVED
+    assert verdict({**ok, "finish_reason": "shutdown"}) == ExitCode.NOT_FINISHED
+    assert verdict({}, start_error="ArchiveError: read-only") == ExitCode.FAILED_TO_START
+    assert verdict({**ok, "log_count/ERROR": 1}) == ExitCode.TOO_MANY_ERRORS
+    assert verdict({**ok, "log_count/ERROR": 1}, max_errors=1) == ExitCode.OK
+    # The site is down: connections refused, or only error pages.
+    down = {"finish_reason": "finished", "newscrawl/fetch_failed": 5}
+    assert verdict(down) == ExitCode.NOTHING_FETCHED
+    assert verdict({**down, "downloader/response_status_count/503": 15}) == 6
+    # robots.txt answering is not the site working.
+    robots_only = {
+        "downloader/response_status_count/200": 1,
+        "robotstxt/response_status_count/200": 1,
+    }
+    assert verdict({**down, **robots_only}) == ExitCode.NOTHING_FETCHED
+
+
+def test_help_documents_every_exit_code() -> None:
+    done = subprocess.run(
+        [*newscrawl_command(), "crawl", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0
+    documented = {int(code) for code in re.findall(r"^\s+(\d+)\s", CRAWL_EXIT_CODES, re.M)}
+    assert documented == {int(code) for code in ExitCode}
+    assert "75  another crawl holds the archive's lock" in done.stdout
+    main_help = subprocess.run(
+        [*newscrawl_command(), "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert "status" in main_help.stdout
+
+
+# --- the lock -----------------------------------------------------------------------
+
+
+def test_an_overlapping_run_is_refused_at_once(start_mirror: StartMirror, tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    site = demo_site()
+    for path, resource in site.items():
+        if "/news/" in path:  # slow article pages keep the first run busy
+            site[path] = Resource(resource.body, resource.content_type, delay=0.5)
+    slow = start_mirror(site)
+    first = subprocess.Popen(
+        [*newscrawl_command(), "crawl", "unn", "--db", str(db), "-a", f"base_url={slow}", *FAST],
+        cwd=tmp_path,
+        env=command_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not any("/news/" in path for path in slow.hits) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert first.poll() is None, "the first crawl ended too soon"
+
+        second = newscrawl(["crawl", "unn", "--db", str(db), "-a", f"base_url={slow}"], tmp_path)
+
+        assert first.poll() is None  # refused while the first one still runs
+        assert second.returncode == ExitCode.LOCKED
+        assert "another crawl is running on the archive" in second.stderr
+        assert f"pid {first.pid}" in second.stderr
+        assert second.stdout == ""
+        # The refused run asked the site for nothing (each run reads robots.txt first).
+        assert slow.hits["/robots.txt"] == 1
+    finally:
+        _, err = first.communicate(timeout=240)
+    assert first.returncode == 0, err
+    # Only the run that did something is recorded.
+    assert [run["exit_code"] for run in crawl_runs(db)] == [0]
+    # The lock went with the first run: a third run starts normally.
+    third = newscrawl(["crawl", "unn", "--db", str(db), "-a", f"base_url={slow}", *FAST], tmp_path)
+    assert third.returncode == 0, third.stderr
+
+
+def test_the_lock_file_sits_beside_the_archive_and_frees_itself(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    assert lock_path(db) == tmp_path / "news.db.lock"
+    with archive_lock(db):
+        held = newscrawl(["crawl", "unn", "--db", str(db)], tmp_path)
+        assert held.returncode == ExitCode.LOCKED
+        assert f"pid {os.getpid()}" in held.stderr
+    # A holder that dies without unlocking (SIGKILL) leaves no stale lock.
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from newscrawl.lock import archive_lock\n"
+            f"with archive_lock({str(db)!r}):\n    print('locked', flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    holder.kill()
+    holder.wait()
+    with archive_lock(db) as lock:
+        assert lock.path == lock_path(db)
+
+
+# --- incremental crawling -----------------------------------------------------------
+
+
+def test_second_run_on_an_unchanged_site_costs_under_10_percent(
+    start_mirror: StartMirror, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    # 150 stories, the newest two months old: too old for any revisit.
+    newest = datetime.now(UTC) - timedelta(days=60)
+    stories = generated_stories(150, newest, spacing=timedelta(hours=2))
+    mirror = start_mirror(demo_site("g", stories=stories))
+    args = ["crawl", "unn", "--db", str(db), "-a", f"base_url={mirror}", *FAST]
+
+    first = newscrawl(args, tmp_path)
+    assert first.returncode == 0, first.stderr
+    first_requests = total_hits(mirror)
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 150
+    mirror.hits.clear()
+
+    second = newscrawl(args, tmp_path)
+
+    assert second.returncode == 0, second.stderr
+    second_requests = total_hits(mirror)
+    assert second_requests < 0.10 * first_requests, (second_requests, first_requests)
+    # No archived article was fetched again: the listings' view counts were read off the cards.
+    assert not [path for path in mirror.hits if "/news/" in path]
+    first_run, second_run = crawl_runs(db)
+    assert first_run["pages_fetched"] == first_requests
+    assert second_run["pages_fetched"] == second_requests
+    assert second_run["articles_new"] == 0 and second_run["exit_code"] == 0
+    assert second_run["card_views"] == 6  # the first listing page's cards
