@@ -25,7 +25,12 @@ class ParsePipeline(CrawlerPipeline):
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Page):
             return item
-        return self._article_of(item)
+        article = self._article_of(item)
+        if item.counted_views is not None:
+            # The site's counter endpoint (newscrawl.counters) is fresher than any
+            # count the page itself shows, and is the only count on some sites.
+            article.views = item.counted_views
+        return article
 
     def _article_of(self, page: Page) -> Article:
         if not page.body.strip():

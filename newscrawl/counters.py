@@ -1,0 +1,154 @@
+"""View counts that a site serves apart from the article page: counter endpoints.
+
+Some sites leave the page's view counter empty and fill it with JavaScript from a
+URL of its own: Ukrainska Pravda's `/article/<id>/count-view.html` answers the
+count as plain text, UNIAN's `/ajax/views/<id>` as JSON. A spider declares such an
+endpoint with one method (see `CounterEndpoint`):
+
+    def counter_url(self, article_url: str, body: bytes) -> str | None:
+        return f"https://example.ua/article/{article_id}/views"
+
+and, when the answer is not a plain number,
+`counted_views(self, counter_url: str, body: bytes) -> int | None`. The `news`
+spider borrows both from the site's own spider (by its `allowed_domains`), so a
+site's counter works whichever spider fetched the page.
+
+`CounterViewsMiddleware`, a spider middleware that the project settings turn on,
+then fetches the counter of every `Page` the spider yields, before the page
+reaches the item pipelines, and puts the count in `Page.counted_views`, which wins
+over a count in the page. The counter request goes through the engine's
+downloader, so robots.txt, retries, throttling and every downloader middleware
+(WARC capture included) see it as they see any other request. A counter that
+fails (an HTTP error, a timeout, an answer that is no number) is logged and
+counted, and not retried; the page goes on and its article is stored without views.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from typing import Any, Protocol, runtime_checkable
+
+from scrapy import Request, Spider
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+
+from newscrawl.items import Page
+from newscrawl.parsers.views import views_from_text
+
+__all__ = ["CounterEndpoint", "CounterViewsMiddleware", "plain_count"]
+
+logger = logging.getLogger(__name__)
+
+COUNTER_STAT = "newscrawl/counter"
+# A counter answers at once or not at all; a page must not wait the full download
+# timeout (and its retries) for its view count.
+COUNTER_TIMEOUT = 10.0
+# A counter's answer is a number, maybe with a word: anything longer is an error page.
+_MAX_PLAIN_COUNT_BYTES = 64
+
+
+@runtime_checkable
+class CounterEndpoint(Protocol):
+    """A spider whose site serves view counts apart from the article page."""
+
+    def counter_url(self, article_url: str, body: bytes) -> str | None:
+        """The site URL of the article's view counter, or None when it has none.
+
+        `article_url` is the page's site URL (`Page.url`) and `body` its raw bytes:
+        derive the counter from the URL's article id, or from a short regular
+        expression on the page's own counter script. Never parse the article here.
+        """
+        ...
+
+
+def plain_count(body: bytes) -> int | None:
+    """The count a plain-text counter answers ("15601", "15 601", "1,2 тис."), else None."""
+    text = body.strip()
+    if not text or len(text) > _MAX_PLAIN_COUNT_BYTES:
+        return None
+    return views_from_text(text.decode("utf-8", "replace"), views_context=True)
+
+
+class CounterViewsMiddleware:
+    """Spider middleware: fills `Page.counted_views` from the spider's counter endpoint."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.timeout = min(COUNTER_TIMEOUT, crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CounterViewsMiddleware:
+        return cls(crawler)
+
+    async def process_spider_output(
+        self, response: Response, result: AsyncIterator[Any], spider: Spider | None = None
+    ) -> AsyncIterator[Any]:
+        async for item in result:
+            if isinstance(item, Page):
+                await self._add_counted_views(item)
+            yield item
+
+    async def _add_counted_views(self, page: Page) -> None:
+        spider = self.crawler.spider
+        if not isinstance(spider, CounterEndpoint):
+            return
+        site_url = spider.counter_url(page.url, page.body)
+        if not site_url:
+            return
+        # On a mirror (base_url) the counter is fetched from the mirror too.
+        fetch_url_of = getattr(spider, "fetch_url_of", None)
+        fetch_url = fetch_url_of(site_url) if fetch_url_of is not None else site_url
+        request = Request(
+            fetch_url,
+            dont_filter=True,
+            meta={
+                "download_timeout": self.timeout,
+                # One try: a lost count is no error worth retries (nor an ERROR line).
+                "dont_retry": True,
+                "newscrawl_counter_for": page.url,
+            },
+        )
+        try:
+            response = await _downloaded(self.crawler, request)
+        except IgnoreRequest as exc:
+            self._failed(page, site_url, "ignored", f"ignored: {exc or 'robots.txt'}")
+            return
+        except Exception as exc:
+            # Timeouts, refused and dropped connections: the count is lost, not the page.
+            kind = "timeout" if "timeout" in type(exc).__name__.lower() else "error"
+            self._failed(page, site_url, kind, f"{type(exc).__name__}: {exc}".rstrip(": "))
+            return
+        if response.status != 200:
+            self._failed(page, site_url, f"http_{response.status}", f"HTTP {response.status}")
+            return
+        counted_views = getattr(spider, "counted_views", None)
+        views = (
+            counted_views(site_url, response.body)
+            if counted_views is not None
+            else plain_count(response.body)
+        )
+        if views is None:
+            self._failed(page, site_url, "unreadable", f"not a count: {response.body[:40]!r}")
+            return
+        page.counted_views = views
+        self.crawler.stats.inc_value(f"{COUNTER_STAT}/ok")
+
+    def _failed(self, page: Page, counter_url: str, kind: str, reason: str) -> None:
+        self.crawler.stats.inc_value(f"{COUNTER_STAT}/failed")
+        self.crawler.stats.inc_value(f"{COUNTER_STAT}/failed/{kind}")
+        logger.warning(
+            "counter failed: %s (%s); %s is stored without views", counter_url, reason, page.url
+        )
+
+
+async def _downloaded(crawler: Crawler, request: Request) -> Response:
+    """The response to a request sent through the downloader (no scheduler, no callbacks)."""
+    engine = crawler.engine
+    assert engine is not None, "the crawl is not running"
+    download_async = getattr(engine, "download_async", None)
+    if download_async is not None:  # Scrapy 2.14+
+        return await download_async(request)
+    return await maybe_deferred_to_future(engine.download(request))

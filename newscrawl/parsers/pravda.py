@@ -1,0 +1,327 @@
+"""Ukrainska Pravda (pravda.com.ua): news and articles in Ukrainian, Russian and English.
+
+Markup as described in /work/shared/sites/ukraine.md and seen on a real page of the
+Russian edition: `article.post_article` holds the headline, the author links, the shown
+date ("8 января, 17:46") and the text. Paths: `/news/...`, `/articles/...` (Ukrainian),
+`/rus/...`, `/eng/...`. View counts are not in the page: a script fetches them from
+`/article/<id>/count-view.html`, which the spider does too (`spiders/pravda.py`), so
+`views` here is only read when a saved page already shows its count.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, tzinfo
+from typing import Any, ClassVar
+from urllib.parse import urlsplit, urlunsplit
+
+from lxml.html import HtmlElement
+
+from newscrawl.items import Article, Link, PublishedSource
+from newscrawl.parsers import links
+from newscrawl.parsers.base import SiteParser
+from newscrawl.parsers.dates import KYIV, iso_datetime, kyiv_datetime
+from newscrawl.parsers.html import (
+    ARTICLE_JSONLD_TYPES,
+    element_text,
+    folded_text,
+    jsonld_objects,
+    jsonld_types,
+    meta_content,
+    parsed_html,
+)
+from newscrawl.parsers.language import detected_language, language_code
+from newscrawl.parsers.views import views_from_text
+
+# The label that opens a read-also paragraph, in the site's three languages:
+# "Читайте також на цю тему:", "Читайте также по теме:", "Read also:", "Read more:".
+_READ_ALSO_LABEL = re.compile(
+    r"^\s*(?:читайте\s+також|також\s+читайте|читайте\s+также|также\s+читайте|"
+    r"read\s+also|also\s+read|read\s+more)"
+    r"(?:\s+(?:на\s+цю\s+тему|на\s+эту\s+тему|по\s+теме|on\s+(?:this|the)\s+(?:topic|subject)))?"
+    r"\s*[:.]?\s*",
+    re.IGNORECASE,
+)
+# What may stand between a read-also link and its date: "(8 січня, 17:46)", "– 8 січня".
+_DATE_PUNCTUATION = " \t\n,;()[]–—-|•"
+# A byline at the end of the text repeats the authors: "Ім'я Прізвище, Ім'я Прізвище".
+_NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\sта\s|\sі\s|\sи\s|\sand\s)\s*")
+_LANGUAGE_PREFIXES = {"rus": "ru", "eng": "en"}
+
+
+class PravdaParser(SiteParser):
+    """Article pages of www.pravda.com.ua: `/news/`, `/articles/`, `/columns/` in uk, ru, en."""
+
+    DOMAINS: ClassVar[tuple[str, ...]] = ("pravda.com.ua",)
+    TIMEZONE: ClassVar[tzinfo | None] = KYIV
+    VERSION: ClassVar[str] = "1"
+
+    SITE: ClassVar[str] = "pravda.com.ua"
+    HOST: ClassVar[str] = "www.pravda.com.ua"
+    DEFAULT_LANGUAGE: ClassVar[str] = "uk"
+
+    # CSS selectors (lxml cssselect).
+    ARTICLE: ClassVar[str] = "article.post_article"
+    HEADER: ClassVar[str] = "header.post_article_header"
+    HEADLINE: ClassVar[str] = "h1.post_article_title"
+    AUTHOR_NAME: ClassVar[str] = "div.post_article_author .post_author_name"
+    DATE: ClassVar[str] = "span.post_author_date"
+    BODY: ClassVar[str] = "div.post_article_text"
+    TAGS: ClassVar[str] = "div.post_news_tags a"
+    VIEWS: ClassVar[str] = "#articleCountView"
+    # Text blocks of the article; the leaf-most one gives a paragraph.
+    BLOCKS: ClassVar[str] = "p, h2, h3, h4, li, blockquote"
+    # Never article text, wherever it sits: ads, photo captions, tags, the service column.
+    NOT_TEXT: ClassVar[str] = (
+        "header.post_article_header, div.post_news_tags, aside.post_article_service, "
+        "div.image-box, div.advtext, div.advtext_mob, div.advtext1, div.nts-ad, "
+        "script, style, figure, figcaption"
+    )
+
+    # /news/2026/01/08/8015225/, /rus/articles/..., /eng/columns/...: the id ends the path.
+    ARTICLE_ID: ClassVar[re.Pattern[str]] = re.compile(r"/(\d{5,})/?$")
+
+    # ------------------------------------------------------------------ URLs
+
+    def canonical_url(self, url: str) -> str:
+        """The archive URL: https://www.pravda.com.ua/<path>/ (the site's own canonical form).
+
+        The site links its pages with and without "www."; both are one article.
+        Other hosts only get the generic canonical form.
+        """
+        canonical = links.canonical_url(url)
+        parts = urlsplit(canonical)
+        if (parts.hostname or "") not in (self.SITE, self.HOST):
+            return canonical
+        path = parts.path
+        if self.ARTICLE_ID.search(path) and not path.endswith("/"):
+            path += "/"
+        return urlunsplit(("https", self.HOST, path, parts.query, ""))
+
+    def article_id(self, url: str) -> str | None:
+        """The numeric article id that ends an article URL's path, else None."""
+        match = self.ARTICLE_ID.search(urlsplit(url).path)
+        return match[1] if match else None
+
+    # ----------------------------------------------------------------- parse
+
+    def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
+        root = parsed_html(html)
+        article_url = self._article_url(root, url)
+        article = Article(url=article_url, site=self.SITE, fetched_at=fetched_at)
+        article.alternates = self._alternates(root, article_url)
+        hint = self._language_hint(root, article_url)
+        jsonld = self._jsonld_article(root)
+        scope = _first(root, self.ARTICLE)
+        if scope is None:
+            # A listing or error page: nothing of it is an article's field.
+            article.language = hint
+            return article
+
+        article.headline = element_text(_first(scope, self.HEADLINE)) or _string(
+            jsonld.get("headline")
+        )
+        article.authors = self._authors(scope, jsonld)
+        article.published_at, article.published_source = self._published(scope, jsonld, fetched_at)
+        article.modified_at = iso_datetime(jsonld.get("dateModified"))
+        article.tags = [text for a in scope.cssselect(self.TAGS) if (text := element_text(a))]
+        article.section = self._section(jsonld)
+        article.summary = meta_content(root, "description") or meta_content(root, "og:description")
+        paragraphs, body_links = self._body(scope, article_url, article.authors, fetched_at)
+        article.body = "\n\n".join(paragraphs) or None
+        article.links = body_links
+        article.views = views_from_text(element_text(_first(root, self.VIEWS)), views_context=True)
+        article.language = detected_language(article.body, hint)
+        return article
+
+    # ---------------------------------------------------------- page-level
+
+    def _article_url(self, root: HtmlElement, url: str) -> str:
+        # The page's canonical maps mirror and AMP copies home, if it stays on the site.
+        for href in root.xpath("//link[contains(concat(' ', @rel, ' '), ' canonical ')]/@href"):
+            absolute = links.absolute_url(href, url)
+            if absolute and links.site_of(absolute) == self.SITE:
+                return self.canonical_url(absolute)
+        return self.canonical_url(url)
+
+    def _alternates(self, root: HtmlElement, article_url: str) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for element in root.xpath(
+            "//link[contains(concat(' ', @rel, ' '), ' alternate ')][@hreflang][@href]"
+        ):
+            code = language_code(element.get("hreflang"))  # None for "x-default"
+            absolute = links.absolute_url(element.get("href", ""), article_url)
+            if code is None or absolute is None:
+                continue
+            alternate = self.canonical_url(absolute)
+            if alternate != article_url:
+                found.setdefault(code, alternate)
+        return found
+
+    def _language_hint(self, root: HtmlElement, article_url: str) -> str:
+        declared = language_code(root.get("lang"))
+        if declared:
+            return declared
+        first = urlsplit(article_url).path.lstrip("/").split("/", 1)[0]
+        return _LANGUAGE_PREFIXES.get(first, self.DEFAULT_LANGUAGE)
+
+    def _jsonld_article(self, root: HtmlElement) -> dict[str, Any]:
+        for obj in jsonld_objects(root):
+            if jsonld_types(obj) & ARTICLE_JSONLD_TYPES:
+                return obj
+        return {}
+
+    # -------------------------------------------------------------- fields
+
+    def _authors(self, scope: HtmlElement, jsonld: dict[str, Any]) -> list[str]:
+        names = [text for e in scope.cssselect(self.AUTHOR_NAME) if (text := element_text(e))]
+        if not names:
+            names = _jsonld_names(jsonld.get("author"))
+        return list(dict.fromkeys(names))
+
+    def _published(
+        self, scope: HtmlElement, jsonld: dict[str, Any], fetched_at: datetime
+    ) -> tuple[datetime | None, PublishedSource | None]:
+        published = iso_datetime(jsonld.get("datePublished"))
+        if published is not None:
+            return published, "jsonld"
+        # "8 січня, 17:46" has no year: it is read relative to the fetch time.
+        shown = kyiv_datetime(element_text(_first(scope, self.DATE)), fetched_at)
+        if shown is not None:
+            return shown, "page"
+        return None, None
+
+    def _section(self, jsonld: dict[str, Any]) -> str | None:
+        section = jsonld.get("articleSection")
+        if isinstance(section, list):
+            section = section[0] if section else None
+        return _string(section)
+
+    # ---------------------------------------------------------------- body
+
+    def _body(
+        self, scope: HtmlElement, base: str, authors: list[str], fetched_at: datetime
+    ) -> tuple[list[str], list[Link]]:
+        """The article's paragraphs and its read-also and inline links, in document order.
+
+        The paragraphs are those of the whole `<article>` element, not only of the
+        text block: the reference extraction of the site (fundus, whose output is
+        the ground truth for the real page) reads them so, and that includes the
+        teaser lines of the cards the site places inside the article.
+        """
+        excluded = set(scope.cssselect(self.NOT_TEXT))
+        blocks = [
+            block
+            for block in scope.cssselect(self.BLOCKS)
+            if not any(a in excluded for a in block.iterancestors())
+            and not any(d.tag in ("p", "h2", "h3", "h4", "li") for d in block.iterdescendants())
+        ]
+        paragraphs: list[str] = []
+        body_links: list[Link] = []
+        # After a paragraph that is only a read-also label, the paragraphs that are
+        # only a link belong to it.
+        in_read_also = False
+        for block in blocks:
+            text = element_text(block)
+            if not text:
+                continue
+            label = _READ_ALSO_LABEL.match(text)
+            anchors = block.xpath(".//a[@href]")
+            if label is not None:
+                in_read_also = not text[label.end() :].strip()
+                body_links.extend(self._read_also_links(anchors, base, fetched_at))
+                continue
+            if in_read_also and len(anchors) == 1 and _is_link_line(block, anchors[0], fetched_at):
+                body_links.extend(self._read_also_links(anchors, base, fetched_at))
+                continue
+            in_read_also = False
+            if _is_byline(text, authors):
+                continue
+            paragraphs.append(text)
+            for anchor in anchors:
+                url = self._link_url(anchor, base)
+                title = element_text(anchor)
+                if url and title:
+                    body_links.append(Link(kind="inline", url=url, title=title))
+        for position, link in enumerate(body_links):
+            link.position = position
+        return paragraphs, body_links
+
+    def _read_also_links(
+        self, anchors: list[HtmlElement], base: str, fetched_at: datetime
+    ) -> list[Link]:
+        found: list[Link] = []
+        for anchor in anchors:
+            url = self._link_url(anchor, base)
+            if url is None:
+                continue
+            title = element_text(anchor) or None
+            shown = _text_after(anchor).strip(_DATE_PUNCTUATION)
+            found.append(
+                Link(
+                    kind="read_also",
+                    url=url,
+                    title=title,
+                    shown_at=kyiv_datetime(shown, fetched_at) if shown else None,
+                )
+            )
+        return found
+
+    def _link_url(self, anchor: HtmlElement, base: str) -> str | None:
+        absolute = links.absolute_url(anchor.get("href", ""), base)
+        return self.canonical_url(absolute) if absolute else None
+
+
+def _first(root: HtmlElement, selector: str) -> HtmlElement | None:
+    found = root.cssselect(selector)
+    return found[0] if found else None
+
+
+def _text_after(anchor: HtmlElement) -> str:
+    """The text between a link and the next link (or line break) of its paragraph."""
+    parts = [anchor.tail or ""]
+    for sibling in anchor.itersiblings():
+        if sibling.tag in ("a", "br") or sibling.xpath(".//a"):
+            break
+        parts.append(element_text(sibling))
+        parts.append(sibling.tail or "")
+    # A link wrapped in <strong>: the date follows the wrapper.
+    parent = anchor.getparent()
+    if (
+        not folded_text("".join(parts))
+        and parent is not None
+        and parent.tag in ("strong", "b")
+        and len(parent.xpath(".//a")) == 1
+    ):
+        return _text_after(parent)
+    return folded_text("".join(parts))
+
+
+def _is_link_line(block: HtmlElement, anchor: HtmlElement, fetched_at: datetime) -> bool:
+    """Whether the block is nothing but the link, maybe with a shown date."""
+    rest = element_text(block).replace(element_text(anchor), "", 1).strip(_DATE_PUNCTUATION)
+    return not rest or kyiv_datetime(rest, fetched_at) is not None
+
+
+def _is_byline(text: str, authors: list[str]) -> bool:
+    """Whether the paragraph only repeats the authors' names (the closing signature)."""
+    if not authors:
+        return False
+    names = [n for n in _NAME_SEPARATORS.split(text.strip(" .")) if n]
+    known = {a.casefold() for a in authors}
+    return bool(names) and all(n.casefold() in known for n in names)
+
+
+def _string(value: Any) -> str | None:
+    return (folded_text(value) or None) if isinstance(value, str) else None
+
+
+def _jsonld_names(value: Any) -> list[str]:
+    """Author names from a JSON-LD author: a name, an object, or a list of either."""
+    if isinstance(value, list):
+        return [name for item in value for name in _jsonld_names(item)]
+    if isinstance(value, dict):
+        name = _string(value.get("name"))
+        return [name] if name else []
+    name = _string(value)
+    return [name] if name else []

@@ -1,0 +1,365 @@
+"""`news`: the generic spider, for any news site, told where to look on the command line.
+
+    scrapy crawl news -a feed=https://example.com/rss.xml
+    scrapy crawl news -a sitemap=https://example.com/sitemap_index.xml -a deny=/video/
+    scrapy crawl news -a start=https://example.com/ -a allow='/20\\d\\d/'
+
+It discovers and fetches; the parser registry parses (a site parser when the domain
+has one, the generic parser otherwise), and the usual pipelines store.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from functools import cache
+from types import ModuleType
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import scrapy
+import tldextract
+from scrapy.http import Response, TextResponse
+from scrapy.utils.spider import iter_spider_classes
+
+from newscrawl.counters import plain_count
+from newscrawl.parsers import parser_for
+from newscrawl.parsers.html import word_set
+from newscrawl.parsers.links import absolute_url
+from spiders.sitemaps import SitemapError, SitemapNewsSiteSpider, read_sitemap
+
+__all__ = ["NewsSpider", "looks_like_article", "split_argument"]
+
+# File types that are never article pages.
+_NOT_PAGES = re.compile(
+    r"\.(?:jpe?g|png|gif|webp|svg|ico|bmp|pdf|docx?|xlsx?|pptx?|zip|gz|rar|mp3|mp4|m4a|avi|mov"
+    r"|webm|css|js|json|xml|rss|atom|txt)$",
+    re.IGNORECASE,
+)
+# Path segments of pages about many articles or none: sections, tags, people, the site.
+_NOT_ARTICLE_SEGMENTS = word_set(
+    "tag tags topic topics category categories rubric rubrics author authors search login logout "
+    "register signin signup account profile subscribe subscription newsletter about contact "
+    "contacts privacy terms cookies advertising feed rss sitemap page"
+)
+# A date in the path (/2024/06/25/, /2024-06-25-, /20240625) or a long numeric id.
+_DATED_OR_NUMBERED = re.compile(
+    r"/(?:19|20)\d{2}[/-](?:0?[1-9]|1[0-2])[/-](?:0?[1-9]|[12]\d|3[01])(?:[/-]|$)"
+    r"|/(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:/|$)"
+    r"|(?:^|[/_-])\d{5,}(?:[/_-]|\.html?$|$)"
+)
+# A slug of at least three words: /kyiv-metro-extends-working-hours.
+_SLUG = re.compile(r"^[^\W_]+(?:[-_][^\W_]+){2,}(?:\.html?)?$")
+
+
+def looks_like_article(url: str) -> bool:
+    """Whether a same-site link from a start page looks like an article page.
+
+    Articles carry a date or a long id in their path, or end in a slug of several
+    words; section fronts (`/politics`), tag and author pages, files and the site's
+    own pages do not.
+    """
+    path = urlsplit(url).path
+    if _NOT_PAGES.search(path):
+        return False
+    segments = [s for s in path.lower().split("/") if s]
+    if not segments or any(s in _NOT_ARTICLE_SEGMENTS for s in segments):
+        return False
+    return bool(_DATED_OR_NUMBERED.search(path) or _SLUG.match(segments[-1]))
+
+
+def split_argument(value: str | Sequence[str] | None) -> list[str]:
+    """The values of a spider argument: repeated, comma-separated, or both.
+
+    Commas inside brackets or braces, or escaped as ``\\,``, do not split, so a
+    regular expression such as ``/\\d{4,5}/`` stays whole.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, str):
+        return [v for item in value for v in split_argument(item)]
+    values: list[str] = []
+    current: list[str] = []
+    depth = 0
+    escaped = False
+    for char in value:
+        if escaped:
+            current.append(char if char == "," else "\\" + char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "," and depth == 0:
+            values.append("".join(current))
+            current = []
+        else:
+            if char in "([{":
+                depth += 1
+            elif char in ")]}" and depth:
+                depth -= 1
+            current.append(char)
+    if escaped:
+        current.append("\\")
+    values.append("".join(current))
+    return [v.strip() for v in values if v.strip()]
+
+
+class NewsSpider(SitemapNewsSiteSpider):
+    """Any news site, from the feeds, sitemaps and start pages given as arguments.
+
+    Arguments (each may be repeated or comma-separated):
+
+    - ``feed=URL``: an RSS 2.0 or Atom feed.
+    - ``sitemap=URL``: a sitemap, a sitemap index or a Google News sitemap.
+    - ``start=URL``: a front or section page; its same-site links that look like
+      articles (`looks_like_article`, or ``allow``) are fetched, and its
+      ``rel="next"`` pages are followed until one shows only archived articles
+      (the incremental stop) or ``max_pages`` is reached.
+    - ``allow=REGEX``, ``deny=REGEX``: only article URLs matching an ``allow`` (if
+      given) and no ``deny`` are fetched; searched in the whole URL.
+    - ``base_url=URL``: fetch from a mirror. Absolute URLs of the site in the other
+      arguments and in pages are fetched from the mirror and archived under the
+      site's own URLs. Arguments given as paths (``feed=/rss.xml``) are on the
+      mirror, and the archive then stores the mirror's own URLs.
+    - ``max_pages=N``: start pages to follow per start, sitemaps to read per index.
+
+    The crawl stays on the sites of the given URLs: their hosts and the other hosts
+    of the same registered domain (``www.example.com`` and ``rss.example.com``).
+    """
+
+    name = "news"
+    # The generic spider cannot tell a page's language from its URL: one pseudo-language.
+    languages = ("any",)
+
+    def __init__(
+        self,
+        *args: Any,
+        feed: str | Sequence[str] | None = None,
+        sitemap: str | Sequence[str] | None = None,
+        start: str | Sequence[str] | None = None,
+        allow: str | Sequence[str] | None = None,
+        deny: str | Sequence[str] | None = None,
+        base_url: str | None = None,
+        languages: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if languages:
+            raise ValueError("the news spider takes no languages argument: it reads every page")
+        self.feed_urls = split_argument(feed)
+        self.sitemap_urls = split_argument(sitemap)
+        self.start_urls = split_argument(start)
+        seeds = [*self.feed_urls, *self.sitemap_urls, *self.start_urls]
+        if not seeds:
+            raise ValueError("give at least one of -a feed=URL, -a sitemap=URL, -a start=URL")
+        self.allow = _patterns(allow, "allow")
+        self.deny = _patterns(deny, "deny")
+        self.mirrored = bool(base_url)
+        self.site_url = _site_url(seeds, base_url)
+        super().__init__(*args, base_url=base_url, **kwargs)
+        seed_hosts = {
+            urlsplit(absolute_url(seed, self.site_url) or "").hostname or "" for seed in seeds
+        }
+        seed_hosts.add(urlsplit(self.site_url).hostname or "")
+        if self.mirrored:
+            seed_hosts.add(urlsplit(self.fetch_base).hostname or "")
+        self.sites = frozenset(_registered_domain(host) for host in seed_hosts if host)
+        if not self.mirrored:
+            # OffsiteMiddleware: the sites and their subdomains, nothing else.
+            self.allowed_domains = sorted(self.sites)
+
+    # --- discovery --------------------------------------------------------------
+
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        async for request in super().start():
+            yield request
+        for url in self.feed_urls:
+            yield self._request(url, self.parse_feed, priority=20)
+        for url in self.start_urls:
+            yield self._request(
+                url, self.parse_start, priority=10, cb_kwargs={"start": url, "page": 1}
+            )
+
+    def sitemap_locations(self) -> Sequence[str]:
+        return self.sitemap_urls
+
+    def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
+        """A feed's articles; a sitemap given as a feed is read as a sitemap."""
+        if _is_sitemap(response.body):
+            yield from self.parse_sitemap(response)
+        else:
+            yield from super().parse_feed(response)
+
+    def parse_start(self, response: Response, start: str, page: int) -> Iterable[scrapy.Request]:
+        """Requests for a start page's article links, and for its next page unless paging stops."""
+        where = f"start page {self.site_url_of(response)}"
+        if not isinstance(response, TextResponse):
+            self.logger.warning("%s is not a page (%s)", where, type(response).__name__)
+            return
+        base = self.site_url_of(response)
+        urls = list(
+            dict.fromkeys(
+                url
+                for href in response.xpath("//a/@href").getall()
+                if (url := self._linked_article_url(href, base)) is not None
+            )
+        )
+        if not urls:
+            self.logger.info("%s links no articles", where)
+            return
+        archived = self._archived_among(urls)
+        self.logger.info("%s: %d articles, %d archived", where, len(urls), len(archived))
+        yield from self._article_requests(urls)
+        next_href = response.xpath(
+            "//link[contains(concat(' ', @rel, ' '), ' next ')]/@href"
+            " | //a[contains(concat(' ', @rel, ' '), ' next ')]/@href"
+        ).get()
+        next_url = absolute_url(next_href, base) if next_href else None
+        if next_url is None or not self._on_site(next_url):
+            return
+        if len(archived) == len(urls):
+            self.logger.info(
+                "%s shows only articles already archived: not following its next page "
+                "(incremental crawl)",
+                where,
+            )
+        elif self.max_pages is not None and page >= self.max_pages:
+            self.logger.info("%s: max_pages=%d reached, stopping", where, page)
+        else:
+            yield self._request(
+                next_url,
+                self.parse_start,
+                priority=10,
+                cb_kwargs={"start": start, "page": page + 1},
+            )
+
+    # --- counters -----------------------------------------------------------------
+
+    def counter_url(self, article_url: str, body: bytes) -> str | None:
+        """The counter endpoint of the article's site, as that site's own spider declares it."""
+        spider = self._site_spider(article_url)
+        return spider.counter_url(article_url, body) if spider is not None else None
+
+    def counted_views(self, counter_url: str, body: bytes) -> int | None:
+        """The count in a counter's answer, read as the site's own spider reads it."""
+        reader = getattr(self._site_spider(counter_url), "counted_views", None)
+        return reader(counter_url, body) if reader is not None else plain_count(body)
+
+    def _site_spider(self, url: str) -> Any:
+        modules = tuple(self.settings.getlist("SPIDER_MODULES")) if self.settings else ()
+        return _site_spider_for(modules, (urlsplit(url).hostname or "").lower())
+
+    # --- URLs -------------------------------------------------------------------
+
+    def fetch_url_of(self, site_url: str) -> str:
+        # Without a mirror every site is fetched where it is.
+        return super().fetch_url_of(site_url) if self.mirrored else site_url
+
+    def language_of(self, url: str) -> str:
+        return self.languages[0]
+
+    def _article_url(self, href: str, base: str | None = None) -> str | None:
+        """The canonical site URL of a declared article (feed or sitemap entry), else None."""
+        url = absolute_url(href, base or self.site_url)
+        if url is None:
+            return None
+        url = self.site_url_of_fetch_url(url)
+        if not self._on_site(url) or not self._allowed(url):
+            return None
+        return parser_for(url).canonical_url(url)
+
+    def _linked_article_url(self, href: str, base: str) -> str | None:
+        """The canonical URL of a start page's link if it looks like an article, else None."""
+        url = self._article_url(href, base)
+        if url is None or (not self.allow and not looks_like_article(url)):
+            return None
+        return url
+
+    def _on_site(self, url: str) -> bool:
+        host = (urlsplit(url).hostname or "").lower()
+        return bool(host) and _registered_domain(host) in self.sites
+
+    def _allowed(self, url: str) -> bool:
+        if any(pattern.search(url) for pattern in self.deny):
+            return False
+        return not self.allow or any(pattern.search(url) for pattern in self.allow)
+
+
+def _patterns(value: str | Sequence[str] | None, name: str) -> list[re.Pattern[str]]:
+    patterns = []
+    for text in split_argument(value):
+        try:
+            patterns.append(re.compile(text))
+        except re.error as exc:
+            raise ValueError(f"{name}={text!r} is not a regular expression: {exc}") from None
+    return patterns
+
+
+def _site_url(seeds: Sequence[str], base_url: str | None) -> str:
+    """The site whose URLs the archive stores: scheme and host, e.g. https://example.com."""
+    mirror_host = urlsplit(base_url).hostname if base_url else None
+    origins: list[str] = []
+    for seed in seeds:
+        parts = urlsplit(seed)
+        if parts.scheme in ("http", "https") and parts.hostname:
+            if parts.hostname != mirror_host:
+                origins.append(urlunsplit((parts.scheme, parts.netloc, "", "", "")))
+        elif not seed.startswith("/"):
+            raise ValueError(f"{seed!r} is neither an http(s) URL nor a path")
+        elif not base_url:
+            raise ValueError(f"{seed!r} is a path: give full URLs, or base_url=URL")
+    if base_url:
+        sites = {_registered_domain(urlsplit(o).hostname or "") for o in origins}
+        if len(sites) > 1:
+            raise ValueError(
+                f"with base_url, every URL must be of one site; got {', '.join(sorted(sites))}"
+            )
+        # Only paths (or mirror URLs) given: the mirror is the site.
+        return origins[0] if origins else base_url.rstrip("/")
+    return origins[0]
+
+
+_DOMAINS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@cache
+def _registered_domain(host: str) -> str:
+    """The registered domain of a host ("rss.unian.net" -> "unian.net"); an IP stays as is."""
+    host = host.lower().rstrip(".")
+    parts = _DOMAINS(host)
+    if parts.suffix and parts.domain:
+        return f"{parts.domain}.{parts.suffix}"
+    return host.removeprefix("www.")
+
+
+def _is_sitemap(body: bytes) -> bool:
+    head = body[:2048].lstrip()
+    if b"<urlset" not in head and b"<sitemapindex" not in head and not head.startswith(b"\x1f\x8b"):
+        return False
+    try:
+        read_sitemap(body)
+    except SitemapError:
+        return False
+    return True
+
+
+@cache
+def _site_spider_for(spider_modules: tuple[str, ...], host: str) -> Any:
+    """An instance of the project's site spider for the host that declares a counter, or None."""
+    for module in _modules(spider_modules):
+        for spider_class in iter_spider_classes(module):
+            if spider_class is NewsSpider or not hasattr(spider_class, "counter_url"):
+                continue
+            domains = getattr(spider_class, "allowed_domains", None) or ()
+            if any(host == d or host.endswith(f".{d}") for d in domains):
+                return spider_class()
+    return None
+
+
+def _modules(names: Sequence[str]) -> Iterator[ModuleType]:
+    """The modules named, and for packages the modules inside them (as SPIDER_MODULES)."""
+    for name in names:
+        module = importlib.import_module(name)
+        yield module
+        for info in pkgutil.walk_packages(getattr(module, "__path__", []), f"{name}."):
+            yield importlib.import_module(info.name)

@@ -1,0 +1,260 @@
+"""The Ukrainska Pravda parser on hand-written pages, and on the one real page when it is there.
+
+Golden files: tests/fixtures/pravda/golden/v<VERSION>/<fixture>.json hold `article.to_dict()`
+for each fixture, reviewed field by field against the page. After a deliberate output
+change, regenerate them with
+
+    PRAVDA_REGEN_GOLDEN=1 python -m pytest tests/test_parser_pravda.py -k golden
+
+then review the diff before committing, and bump `PravdaParser.VERSION` if the output for
+an unchanged page changed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newscrawl.items import Article, Link
+from newscrawl.parsers import parser_for
+from newscrawl.parsers.dates import KYIV
+from newscrawl.parsers.pravda import PravdaParser
+
+FIXTURES = Path(__file__).parent / "fixtures" / "pravda"
+GOLDEN = FIXTURES / "golden" / f"v{PravdaParser.VERSION}"
+REGEN = os.environ.get("PRAVDA_REGEN_GOLDEN") == "1"
+# The real page and its ground truth (fundus's reference output), when ../shared is there.
+CORPUS_PAGE = Path("/work/shared/corpus/fundus/Pravda_2026_01_08.html.gz")
+
+UK_URL = "https://www.pravda.com.ua/news/2025/02/05/7497001/"
+EN_URL = "https://www.pravda.com.ua/eng/news/2024/12/31/7491234/"
+RU_URL = "https://www.pravda.com.ua/rus/articles/2024/06/20/7461234/"
+
+# fixture -> (the URL it was "fetched" from, the fetch time)
+CASES: dict[str, tuple[str, datetime]] = {
+    "news_uk": (
+        "https://pravda.com.ua/news/2025/02/05/7497001?utm_source=facebook",
+        datetime(2025, 2, 5, 12, 0, tzinfo=UTC),
+    ),
+    "news_en": (EN_URL, datetime(2025, 1, 1, 8, 0, tzinfo=UTC)),
+    "article_ru": (RU_URL, datetime(2024, 6, 20, 12, 0, tzinfo=UTC)),
+    "listing_uk": ("https://www.pravda.com.ua/news/", datetime(2025, 2, 5, 12, 0, tzinfo=UTC)),
+}
+
+
+def parse(name: str) -> Article:
+    url, fetched_at = CASES[name]
+    html = (FIXTURES / f"{name}.html").read_text(encoding="utf-8")
+    return PravdaParser().parse(html, url, fetched_at)
+
+
+def kyiv(*args: int) -> datetime:
+    return datetime(*args, tzinfo=KYIV)
+
+
+# --------------------------------------------------------------------- the real page
+
+
+@pytest.mark.skipif(not CORPUS_PAGE.exists(), reason="the shared corpus is not here")
+def test_the_real_page_gives_exactly_its_ground_truth() -> None:
+    truth = json.loads(CORPUS_PAGE.with_name("Pravda_2026_01_08.json").read_text("utf-8"))
+    html = gzip.decompress(CORPUS_PAGE.read_bytes()).decode("utf-8")
+    # The crawl date of the ground truth, taken as UTC (a machine clock).
+    fetched_at = datetime.fromisoformat(truth["crawl_date"]).replace(tzinfo=UTC)
+    article = parser_for(truth["url"]).parse(html, truth["url"], fetched_at)
+    assert isinstance(parser_for(truth["url"]), PravdaParser)
+    assert article.url == truth["url"]
+    assert article.headline == truth["headline"]
+    assert article.body == truth["body"]
+    assert article.published_at == datetime.fromisoformat(truth["date"])
+    assert article.authors == truth["authors"]
+    assert article.tags == truth["topics"]
+    assert article.language == truth["language"]
+    # The view count is not in the page: it comes from the counter endpoint.
+    assert article.views is None
+
+
+# ------------------------------------------------------------------ the registry, URLs
+
+
+def test_the_registry_picks_the_pravda_parser_with_and_without_www() -> None:
+    assert isinstance(
+        parser_for("https://www.pravda.com.ua/news/2025/02/05/7497001/"), PravdaParser
+    )
+    assert isinstance(parser_for("https://pravda.com.ua/eng/news/"), PravdaParser)
+    assert not isinstance(parser_for("https://epravda.com.ua/news/"), PravdaParser)
+
+
+def test_canonical_urls_use_www_https_and_the_trailing_slash() -> None:
+    parser = PravdaParser()
+    assert parser.canonical_url("http://pravda.com.ua/news/2025/02/05/7497001?utm_source=x") == (
+        UK_URL
+    )
+    assert (
+        parser.canonical_url("https://www.pravda.com.ua/rus/") == "https://www.pravda.com.ua/rus/"
+    )
+    # Other hosts keep their own form.
+    assert parser.canonical_url("https://example.com/a?fbclid=1") == "https://example.com/a"
+    assert parser.article_id(RU_URL) == "7461234"
+    assert parser.article_id("https://www.pravda.com.ua/news/") is None
+
+
+# ----------------------------------------------------------------------- fields
+
+
+def test_ukrainian_news_fields() -> None:
+    article = parse("news_uk")
+    assert article.url == UK_URL
+    assert article.site == "pravda.com.ua"
+    assert article.headline == "У Львові відкрили новий міст для велосипедистів"
+    assert article.authors == ["Олена Ткачук"]
+    # "5 лютого, 10:18" without a year, on the fetch day, in Kyiv (winter: +02:00).
+    assert article.published_at == kyiv(2025, 2, 5, 10, 18)
+    assert article.published_at.utcoffset().total_seconds() == 7200
+    assert article.published_source == "page"
+    assert article.tags == ["Львів", "транспорт"]
+    assert article.language == "uk"
+    assert (
+        article.summary == "У Львові відкрили пішохідно-велосипедний міст через залізничні колії."
+    )
+    assert article.alternates == {"en": "https://www.pravda.com.ua/eng/news/2025/02/05/7497002/"}
+    # The page's counter is empty: views come from the counter endpoint, not from here.
+    assert article.views is None
+
+
+def test_body_keeps_text_and_leaves_out_read_also_ads_captions_and_the_byline() -> None:
+    body = parse("news_uk").body or ""
+    paragraphs = body.split("\n\n")
+    assert paragraphs[0] == (
+        "У Львові в середу відкрили пішохідно-велосипедний міст через залізничні колії, "
+        "який збудували за два роки."
+    )
+    assert "Що далі" in paragraphs  # the <h2>
+    assert "через річку Полтву біля Збоїщ;" in paragraphs  # list items
+    assert paragraphs[-1].startswith("Проєкт профінансували")
+    for left_out in ("Читайте також", "велодоріжок", "Реклама", "Міст увечері", "ЛМР", "транспорт"):
+        assert left_out not in body
+    # The closing byline only repeats the author.
+    assert "Олена Ткачук" not in body
+
+
+def test_read_also_paragraphs_become_links_with_their_shown_dates() -> None:
+    read_also = [link for link in parse("news_uk").links if link.kind == "read_also"]
+    assert read_also == [
+        Link(
+            kind="read_also",
+            url="https://www.pravda.com.ua/news/2025/02/04/7496900/",
+            title="У Києві облаштують 40 кілометрів велодоріжок",
+            shown_at=kyiv(2025, 2, 4, 18, 30),
+            position=1,
+        ),
+        Link(
+            kind="read_also",
+            url="https://www.pravda.com.ua/news/2025/02/03/7496801/",
+            title="Велосипедистів у Львові стало вдвічі більше",
+            shown_at=kyiv(2025, 2, 3, 9, 5),
+            position=2,
+        ),
+        Link(
+            kind="read_also",
+            url="https://www.pravda.com.ua/news/2025/02/01/7496555/",
+            title="Як міста готуються до сезону велосипедів",
+            shown_at=None,
+            position=3,
+        ),
+    ]
+
+
+def test_inline_links_share_the_position_sequence() -> None:
+    links = parse("news_uk").links
+    assert [link.position for link in links] == list(range(len(links)))
+    inline = [link for link in links if link.kind == "inline"]
+    # The tracking parameter is gone; the link in the comment rules is not body text.
+    assert [(link.url, link.title) for link in inline] == [
+        ("https://city-adm.lviv.ua/news/bridge", "збудували за два роки")
+    ]
+
+
+def test_english_read_also_label_then_link_paragraphs() -> None:
+    article = parse("news_en")
+    assert [(link.url, link.shown_at) for link in article.links] == [
+        ("https://www.pravda.com.ua/eng/news/2024/12/30/7491100/", kyiv(2024, 12, 30, 14, 5)),
+        ("https://www.pravda.com.ua/eng/news/2024/12/29/7491000/", None),
+    ]
+    assert all(link.kind == "read_also" for link in article.links)
+    assert "Read also" not in (article.body or "")
+    assert "Curfew in Kyiv will not change" not in (article.body or "")
+    # The quote stays; the byline "Iryna Koval, Taras Melnyk" goes.
+    assert '"We ask passengers to plan their trips in advance," the department said.' in (
+        article.body or ""
+    )
+    assert "Taras Melnyk" not in (article.body or "")
+
+
+def test_a_yearless_date_seen_on_new_years_day_is_last_year() -> None:
+    article = parse("news_en")
+    assert article.published_at == kyiv(2024, 12, 31, 23, 50)
+    assert article.authors == ["Iryna Koval", "Taras Melnyk"]
+    assert article.language == "en"
+    assert article.url == EN_URL
+
+
+def test_russian_article_takes_jsonld_date_and_authors() -> None:
+    article = parse("article_ru")
+    # The canonical link is www-less and has no slash: the archive URL has both.
+    assert article.url == RU_URL
+    # JSON-LD wins over the shown date, and keeps its summer offset.
+    assert article.published_at == kyiv(2024, 6, 20, 8, 15)
+    assert article.published_source == "jsonld"
+    assert article.modified_at == kyiv(2024, 6, 20, 9, 40)
+    assert article.authors == ["Мария Петренко", "Олег Сидоренко"]
+    assert article.section == "Публикации"
+    assert article.language == "ru"
+    # A saved page whose script already filled the counter.
+    assert article.views == 15601
+    assert [(link.kind, link.url, link.shown_at) for link in article.links] == [
+        (
+            "read_also",
+            "https://www.pravda.com.ua/rus/news/2024/06/19/7461100/",
+            kyiv(2024, 6, 19, 21, 40),
+        )
+    ]
+    body = article.body or ""
+    assert "Читайте также" not in body and "Мария Петренко" not in body
+
+
+def test_a_listing_is_no_article() -> None:
+    article = parse("listing_uk")
+    assert (article.headline, article.body, article.links) == (None, None, [])
+
+
+def test_garbage_gives_an_empty_article() -> None:
+    for html in ("", "<html>", "not html at all", "<article class='post_article'></article>"):
+        article = PravdaParser().parse(html, UK_URL, datetime(2025, 1, 1, tzinfo=UTC))
+        assert article.body is None
+        assert article.url == UK_URL
+
+
+# -------------------------------------------------------------------- golden files
+
+
+def test_every_fixture_has_a_case_and_a_golden_file() -> None:
+    pages = {p.stem for p in FIXTURES.glob("*.html")}
+    assert pages == set(CASES)
+    if not REGEN:
+        assert {p.stem for p in GOLDEN.glob("*.json")} == pages
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_golden(name: str) -> None:
+    produced = parse(name).to_dict()
+    path = GOLDEN / f"{name}.json"
+    if REGEN:
+        GOLDEN.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(produced, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    assert json.loads(path.read_text(encoding="utf-8")) == produced
