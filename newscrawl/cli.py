@@ -1,4 +1,4 @@
-"""The `newscrawl` command: crawl, extract saved pages, and the offline demo."""
+"""The `newscrawl` command: crawl, site status, extract saved pages, and the offline demo."""
 
 from __future__ import annotations
 
@@ -17,6 +17,23 @@ if TYPE_CHECKING:
     from newscrawl.crawling import CrawlResult
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
+
+# Kept in step with newscrawl.crawling.ExitCode (a test checks), without
+# importing Scrapy just to print --help.
+CRAWL_EXIT_CODES = """\
+exit codes (with several spiders, that of the first spider that did not exit 0):
+  0   every spider finished normally
+  1   a spider stopped for another reason than "finished" (archive_error, shutdown, ...)
+  2   usage error: unknown spider, malformed -a/-s value
+  3   failed to start: the archive cannot be opened, or the spider rejected its arguments
+  4   more ERROR log lines than the setting NEWSCRAWL_MAX_ERRORS (default 0)
+  5   article pages were fetched but none archived: the site's layout has likely changed
+  6   no page could be fetched at all: the site is down or blocks us
+  75  another crawl holds the archive's lock: nothing was done, try again later
+
+Each spider logs at INFO to <archive folder>/logs/<spider>-<UTC time>.log and
+prints a one-line summary; every run is recorded in the crawl_runs table.
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -40,13 +57,36 @@ def _argument_parser() -> argparse.ArgumentParser:
 
     crawl = commands.add_parser(
         "crawl",
-        help="run a spider with the project settings",
+        help="run spiders into the archive, safe to run from cron",
         description=(
-            "Run a spider with the project settings into the archive. Equivalent to "
-            "'scrapy crawl SPIDER' from the project root, but works from any directory."
+            "Run one or more spiders, one after another, into the archive. Only one\n"
+            "crawl runs per archive at a time (a lock file beside it); the exit code\n"
+            "says whether every spider did its job. Works from any directory."
+        ),
+        epilog=CRAWL_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    crawl.add_argument(
+        "spiders", nargs="*", metavar="SPIDER", help="spider names, e.g. unn (see --all)"
+    )
+    crawl.add_argument(
+        "--all",
+        action="store_true",
+        help="run every site's spider, in name order (not the generic 'news', which needs -a)",
+    )
+    crawl.add_argument(
+        "-q", "--quiet", action="store_true", help="print only errors (for cron mail)"
+    )
+    crawl.add_argument(
+        "--resume",
+        metavar="NAME",
+        help=(
+            "keep the crawl's state in jobs/NAME beside the archive (a Scrapy JOBDIR): "
+            "a crawl stopped with one Ctrl-C (SIGINT) or SIGTERM continues where it "
+            "stopped when run again with the same NAME; the state is removed once the "
+            "crawl finishes; one spider only"
         ),
     )
-    crawl.add_argument("spider", help="spider name, e.g. unn (see 'scrapy list')")
     _add_db_option(crawl)
     crawl.add_argument(
         "-a",
@@ -65,6 +105,20 @@ def _argument_parser() -> argparse.ArgumentParser:
         help="override a Scrapy or NEWSCRAWL_* setting, e.g. -s LOG_LEVEL=WARNING",
     )
     crawl.set_defaults(run=_run_crawl)
+
+    status = commands.add_parser(
+        "status",
+        help="per-site health: last run, recent articles, field completeness",
+        description=(
+            "Print a health table per site from the crawl_runs table: the last run and "
+            "its result, the articles of the last 24 hours and 7 days, and each field's "
+            "completeness in the last run against the site's trailing average. Exits 1 "
+            "when something is flagged (a failed last run, a field whose completeness "
+            "dropped sharply), so cron can mail it."
+        ),
+    )
+    _add_db_option(status)
+    status.set_defaults(run=_run_status)
 
     extract = commands.add_parser(
         "extract",
@@ -91,6 +145,42 @@ def _argument_parser() -> argparse.ArgumentParser:
     )
     extract.set_defaults(run=_run_extract)
 
+    reparse = commands.add_parser(
+        "reparse",
+        help="re-run the current parsers over the WARC files, updating the archive",
+        description=(
+            "Replay the pages (and listing view counts) that crawls recorded in their WARC "
+            "files through the item pipelines, with the current parsers and no network, "
+            "each page with the fetch time it was captured with. Changed content makes a "
+            "new version only for a later fetch; the same fetch parsed again is corrected "
+            "in place. Running it twice changes nothing. Prints what changed and which "
+            "records failed; exits 1 if the archive or a WARC file could not be used."
+        ),
+    )
+    reparse.add_argument("--site", metavar="DOMAIN", help="only pages of this site, e.g. unn.ua")
+    reparse.add_argument(
+        "--since",
+        type=_aware_datetime,
+        metavar="DATE",
+        help="only records captured at or after DATE (ISO 8601; a bare date is midnight UTC)",
+    )
+    reparse.add_argument(
+        "--warc",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="WARC files or folders (default: $NEWSCRAWL_WARC_DIR or data/warc)",
+    )
+    reparse.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="parse in N worker processes; the archive is written by this one (default 1)",
+    )
+    _add_db_option(reparse)
+    reparse.set_defaults(run=_run_reparse)
+
     demo = commands.add_parser(
         "demo",
         help="crawl the bundled sample site offline and summarise the archive",
@@ -101,6 +191,31 @@ def _argument_parser() -> argparse.ArgumentParser:
     )
     _add_db_option(demo)
     demo.set_defaults(run=_run_demo)
+
+    serve = commands.add_parser(
+        "serve",
+        help="explore the archive in Datasette, with descriptions, queries and charts",
+        description=(
+            "Start Datasette on the archive with the project's metadata: table and column "
+            "descriptions, search, canned queries and charts. Read-only and safe while a "
+            "crawl writes. Equivalent to the 'datasette' line that --print-command shows."
+        ),
+    )
+    _add_db_option(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    serve.add_argument("--port", type=int, default=8001, help="port (%(default)s)")
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help="for a shared deployment: no arbitrary SQL, only canned queries and table "
+        "browsing, a 1 s SQL time limit",
+    )
+    serve.add_argument(
+        "--print-command",
+        action="store_true",
+        help="print the equivalent 'datasette' command line and exit",
+    )
+    serve.set_defaults(run=_run_serve)
     return parser
 
 
@@ -134,29 +249,107 @@ def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
 
 
 def _run_crawl(args: argparse.Namespace) -> int:
+    from newscrawl.crawling import project_settings, site_spider_names, spider_names
+
     overrides = _pairs(args.settings, "-s")
     if args.db:
         overrides["NEWSCRAWL_DB"] = args.db
-    result = _crawl(args.spider, _pairs(args.spider_args, "-a"), overrides)
-    return result if isinstance(result, int) else result.exit_code
+    settings = project_settings(overrides)
+    known = spider_names(settings)
+    if args.all and args.spiders:
+        return _usage_error("give spider names or --all, not both")
+    names = site_spider_names(settings) if args.all else list(dict.fromkeys(args.spiders))
+    if not names:
+        return _usage_error(f"name a spider or give --all; spiders: {', '.join(known)}")
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        return _usage_error(
+            f"no spider named {unknown[0]!r}; spiders: {', '.join(known)} (see 'scrapy list')"
+        )
+    if args.resume and len(names) > 1:
+        return _usage_error("--resume works with one spider at a time")
+    from newscrawl.commands.crawl import joined_spider_args
+
+    # A repeated -a NAME=VALUE adds values (-a feed=A -a feed=B), as with `scrapy crawl`.
+    spider_args = {**_pairs(args.spider_args, "-a"), **joined_spider_args(args.spider_args)}
+    code, _ = _crawl(names, spider_args, overrides, quiet=args.quiet, resume=args.resume)
+    return code
+
+
+def _usage_error(message: str) -> int:
+    print(f"newscrawl: {message}", file=sys.stderr)
+    return 2
 
 
 def _crawl(
-    spider: str, spider_args: dict[str, str], overrides: dict[str, str]
-) -> CrawlResult | int:
-    """Run the spider and print its summary line; an exit code if it could not start."""
-    from newscrawl.crawling import run_spider
+    names: Sequence[str],
+    spider_args: dict[str, str],
+    overrides: dict[str, str],
+    *,
+    quiet: bool = False,
+    resume: str | None = None,
+) -> tuple[int, list[CrawlResult]]:
+    """Run the spiders, printing a summary line each; the exit code and the results."""
+    from newscrawl.clock import current_time
+    from newscrawl.crawling import ExitCode, crawl_spiders, project_settings
+    from newscrawl.lock import LockHeld
+    from newscrawl.revisits import revisit_schedule
+
+    settings = project_settings(overrides)
+    try:
+        # Bad values are usage errors now, not a traceback in every spider's log.
+        current_time(settings.get("NEWSCRAWL_NOW"))
+        revisit_schedule(settings.get("NEWSCRAWL_REVISITS"))
+        settings.getint("NEWSCRAWL_MAX_ERRORS")
+    except ValueError as exc:
+        return _usage_error(str(exc)), []
+
+    def report(result: CrawlResult) -> None:
+        if not quiet:
+            print(result.summary_line(), flush=True)
+        elif result.exit_code:
+            print(f"newscrawl: {result.summary_line()}", file=sys.stderr, flush=True)
 
     try:
-        result = run_spider(spider, spider_args, overrides)
-    except KeyError:
-        print(f"newscrawl: no spider named {spider!r}; see 'scrapy list'", file=sys.stderr)
-        return 2
+        results = crawl_spiders(names, spider_args, overrides, report=report, resume=resume)
     except ArchiveError as exc:
         print(f"newscrawl: {exc}", file=sys.stderr)
-        return 1
-    print(result.summary_line())
-    return result
+        return int(ExitCode.FAILED_TO_START), []
+    except LockHeld as exc:
+        print(f"newscrawl: {exc}; not starting", file=sys.stderr)
+        return int(ExitCode.LOCKED), []
+    except OSError as exc:  # the log folder cannot be created, for one
+        print(f"newscrawl: cannot crawl: {exc}", file=sys.stderr)
+        return int(ExitCode.FAILED_TO_START), []
+    failed = [result.exit_code for result in results if result.exit_code]
+    return (failed[0] if failed else 0), results
+
+
+def _run_status(args: argparse.Namespace) -> int:
+    from newscrawl.crawling import project_settings
+    from newscrawl.status import site_health, status_table
+
+    settings = project_settings({"NEWSCRAWL_DB": args.db} if args.db else None)
+    try:
+        health = site_health(Path(settings["NEWSCRAWL_DB"]), settings.get("NEWSCRAWL_NOW"))
+    except (ArchiveError, ValueError) as exc:
+        print(f"newscrawl: {exc}", file=sys.stderr)
+        return 2
+    print(status_table(health))
+    return 1 if any(site.flags for site in health) else 0
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from newscrawl.serve import serve
+    from newscrawl.settings import NEWSCRAWL_DB
+
+    return serve(
+        Path(args.db or NEWSCRAWL_DB),
+        host=args.host,
+        port=args.port,
+        public=args.public,
+        print_command=args.print_command,
+    )
 
 
 def _run_extract(args: argparse.Namespace) -> int:
@@ -187,6 +380,23 @@ def _page_files(paths: Sequence[Path]) -> Iterator[Path]:
             print(f"newscrawl: no such file or folder: {path}", file=sys.stderr)
 
 
+def _run_reparse(args: argparse.Namespace) -> int:
+    from newscrawl.crawling import project_settings
+    from newscrawl.reparse import reparse_files
+
+    overrides: dict[str, str] = {"NEWSCRAWL_DB": args.db} if args.db else {}
+    paths = args.warc or [Path(project_settings(overrides)["NEWSCRAWL_WARC_DIR"])]
+    missing = [path for path in paths if not path.exists()]
+    if missing:
+        print(f"newscrawl: no such WARC file or folder: {missing[0]}", file=sys.stderr)
+        return 2
+    report = reparse_files(
+        paths, overrides=overrides, site=args.site, since=args.since, jobs=args.jobs
+    )
+    print("\n".join(report.lines()))
+    return report.exit_code
+
+
 def _run_demo(args: argparse.Namespace) -> int:
     from newscrawl.demo.site import demo_site
     from newscrawl.mirror import serve
@@ -202,12 +412,12 @@ def _run_demo(args: argparse.Namespace) -> int:
         overrides["NEWSCRAWL_DB"] = args.db
     with serve(demo_site()) as base_url:
         print(f"Serving the sample UNN site at {base_url}; crawling it with the 'unn' spider...")
-        result = _crawl("unn", {"base_url": base_url}, overrides)
-    if isinstance(result, int):
-        return result
+        code, results = _crawl(["unn"], {"base_url": base_url}, overrides)
+    if not results:
+        return code
     print()
-    print(archive_summary(result.db_path))
-    return result.exit_code
+    print(archive_summary(results[0].db_path))
+    return code
 
 
 if __name__ == "__main__":
