@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime, tzinfo
-from typing import ClassVar
+from typing import Any, ClassVar
+
+from lxml.html import HtmlElement
 
 from newscrawl.items import Article
-from newscrawl.parsers.links import canonical_url
+from newscrawl.parsers.html import ARTICLE_JSONLD_TYPES, jsonld_objects, jsonld_types
+from newscrawl.parsers.language import language_code
+from newscrawl.parsers.links import absolute_url, canonical_url, site_of
 
 
 class SiteParser(ABC):
@@ -25,6 +29,10 @@ class SiteParser(ABC):
 
     # Domains this parser handles; subdomains match too ("unn.ua" covers "www.unn.ua").
     DOMAINS: ClassVar[tuple[str, ...]] = ()
+    # The site as stored in `Article.site`, e.g. "unn.ua"; the generic parser leaves it empty.
+    SITE: ClassVar[str] = ""
+    # JSON-LD @types that mark the page's article object.
+    ARTICLE_TYPES: ClassVar[frozenset[str]] = ARTICLE_JSONLD_TYPES
     # Bump when a change alters the output for the same page; golden fixtures are per version.
     VERSION: ClassVar[str] = "1"
     # The zone the site shows its times in. Dates from elsewhere (a feed's UTC
@@ -43,3 +51,37 @@ class SiteParser(ABC):
     def canonical_url(self, url: str) -> str:
         """The URL this page is archived under: AMP copies and tracking parameters removed."""
         return canonical_url(url)
+
+    # --- page-level helpers shared by site parsers ------------------------------
+
+    def canonical_url_of_page(self, root: HtmlElement, url: str) -> str:
+        """The URL to archive the page under: its own canonical link if it stays on SITE."""
+        # The canonical maps AMP and mirror copies home; one pointing to another
+        # site is a misconfiguration and is ignored.
+        for href in root.xpath("//link[contains(concat(' ', @rel, ' '), ' canonical ')]/@href"):
+            absolute = absolute_url(href, url)
+            if absolute and site_of(absolute) == self.SITE:
+                return self.canonical_url(absolute)
+        return self.canonical_url(url)
+
+    def alternates_of_page(self, root: HtmlElement, article_url: str) -> dict[str, str]:
+        """The page's hreflang alternates: language code -> canonical URL, itself excluded."""
+        found: dict[str, str] = {}
+        for element in root.xpath(
+            "//link[contains(concat(' ', @rel, ' '), ' alternate ')][@hreflang][@href]"
+        ):
+            code = language_code(element.get("hreflang"))  # None for "x-default"
+            absolute = absolute_url(element.get("href", ""), article_url)
+            if code is None or absolute is None:
+                continue
+            alternate = self.canonical_url(absolute)
+            if alternate != article_url:
+                found.setdefault(code, alternate)
+        return found
+
+    def jsonld_article_of_page(self, root: HtmlElement) -> dict[str, Any]:
+        """The page's first JSON-LD object of an ARTICLE_TYPES type, or {}."""
+        for obj in jsonld_objects(root):
+            if jsonld_types(obj) & self.ARTICLE_TYPES:
+                return obj
+        return {}

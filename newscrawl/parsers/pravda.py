@@ -22,11 +22,8 @@ from newscrawl.parsers import links
 from newscrawl.parsers.base import SiteParser
 from newscrawl.parsers.dates import KYIV, iso_datetime, kyiv_datetime
 from newscrawl.parsers.html import (
-    ARTICLE_JSONLD_TYPES,
     element_text,
     folded_text,
-    jsonld_objects,
-    jsonld_types,
     meta_content,
     parsed_html,
 )
@@ -107,11 +104,11 @@ class PravdaParser(SiteParser):
 
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
         root = parsed_html(html)
-        article_url = self._article_url(root, url)
+        article_url = self.canonical_url_of_page(root, url)
         article = Article(url=article_url, site=self.SITE, fetched_at=fetched_at)
-        article.alternates = self._alternates(root, article_url)
+        article.alternates = self.alternates_of_page(root, article_url)
         hint = self._language_hint(root, article_url)
-        jsonld = self._jsonld_article(root)
+        jsonld = self.jsonld_article_of_page(root)
         scope = _first(root, self.ARTICLE)
         if scope is None:
             # A listing or error page: nothing of it is an article's field.
@@ -136,40 +133,12 @@ class PravdaParser(SiteParser):
 
     # ---------------------------------------------------------- page-level
 
-    def _article_url(self, root: HtmlElement, url: str) -> str:
-        # The page's canonical maps mirror and AMP copies home, if it stays on the site.
-        for href in root.xpath("//link[contains(concat(' ', @rel, ' '), ' canonical ')]/@href"):
-            absolute = links.absolute_url(href, url)
-            if absolute and links.site_of(absolute) == self.SITE:
-                return self.canonical_url(absolute)
-        return self.canonical_url(url)
-
-    def _alternates(self, root: HtmlElement, article_url: str) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for element in root.xpath(
-            "//link[contains(concat(' ', @rel, ' '), ' alternate ')][@hreflang][@href]"
-        ):
-            code = language_code(element.get("hreflang"))  # None for "x-default"
-            absolute = links.absolute_url(element.get("href", ""), article_url)
-            if code is None or absolute is None:
-                continue
-            alternate = self.canonical_url(absolute)
-            if alternate != article_url:
-                found.setdefault(code, alternate)
-        return found
-
     def _language_hint(self, root: HtmlElement, article_url: str) -> str:
         declared = language_code(root.get("lang"))
         if declared:
             return declared
         first = urlsplit(article_url).path.lstrip("/").split("/", 1)[0]
         return _LANGUAGE_PREFIXES.get(first, self.DEFAULT_LANGUAGE)
-
-    def _jsonld_article(self, root: HtmlElement) -> dict[str, Any]:
-        for obj in jsonld_objects(root):
-            if jsonld_types(obj) & ARTICLE_JSONLD_TYPES:
-                return obj
-        return {}
 
     # -------------------------------------------------------------- fields
 

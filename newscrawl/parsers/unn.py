@@ -33,8 +33,6 @@ from newscrawl.parsers.html import (
     first_by_class_prefix,
     folded_text,
     has_class_prefix,
-    jsonld_objects,
-    jsonld_types,
     meta_content,
     parsed_html,
     word_set,
@@ -130,11 +128,11 @@ class UnnParser(SiteParser):
 
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
         root = parsed_html(html)
-        article_url = self._article_url(root, url)
+        article_url = self.canonical_url_of_page(root, url)
         article = Article(url=article_url, site=self.SITE, fetched_at=fetched_at)
-        article.alternates = self._alternates(root, article_url)
+        article.alternates = self.alternates_of_page(root, article_url)
         hint = self._language_hint(root, article_url)
-        jsonld = self._jsonld_article(root)
+        jsonld = self.jsonld_article_of_page(root)
         card = first_by_class_prefix(root, self.CARD)
         if not self._is_article_page(root, card, jsonld):
             # A listing or error page: nothing of it is an article's field.
@@ -163,41 +161,12 @@ class UnnParser(SiteParser):
 
     # ---------------------------------------------------------- page-level
 
-    def _article_url(self, root: HtmlElement, url: str) -> str:
-        # The page's own canonical wins (it maps AMP and mirror copies home), but only
-        # when it stays on UNN: a canonical pointing elsewhere is a misconfiguration.
-        for href in root.xpath("//link[contains(concat(' ', @rel, ' '), ' canonical ')]/@href"):
-            absolute = links.absolute_url(href, url)
-            if absolute and links.site_of(absolute) == self.SITE:
-                return self.canonical_url(absolute)
-        return self.canonical_url(url)
-
-    def _alternates(self, root: HtmlElement, article_url: str) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for element in root.xpath(
-            "//link[contains(concat(' ', @rel, ' '), ' alternate ')][@hreflang][@href]"
-        ):
-            code = language_code(element.get("hreflang"))  # None for "x-default"
-            absolute = links.absolute_url(element.get("href", ""), article_url)
-            if code is None or absolute is None:
-                continue
-            alternate = self.canonical_url(absolute)
-            if alternate != article_url:
-                found.setdefault(code, alternate)
-        return found
-
     def _language_hint(self, root: HtmlElement, article_url: str) -> str:
         declared = language_code(root.get("lang"))
         if declared:
             return declared
         prefix = _LANG_PREFIX.match(urlsplit(article_url).path)
         return prefix[1] if prefix else self.DEFAULT_LANGUAGE
-
-    def _jsonld_article(self, root: HtmlElement) -> dict[str, Any]:
-        for obj in jsonld_objects(root):
-            if jsonld_types(obj) & self.ARTICLE_TYPES:
-                return obj
-        return {}
 
     def _is_article_page(
         self, root: HtmlElement, card: HtmlElement | None, jsonld: dict[str, Any]
