@@ -24,6 +24,7 @@ from newscrawl.items import Article, Link
 from newscrawl.parsers import parser_for
 from newscrawl.parsers.dates import KYIV
 from newscrawl.parsers.pravda import PravdaParser
+from tests.golden import assert_matches_golden
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pravda"
 GOLDEN = FIXTURES / "golden" / f"v{PravdaParser.VERSION}"
@@ -252,9 +253,4 @@ def test_every_fixture_has_a_case_and_a_golden_file() -> None:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name: str) -> None:
-    produced = parse(name).to_dict()
-    path = GOLDEN / f"{name}.json"
-    if REGEN:
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(produced, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    assert json.loads(path.read_text(encoding="utf-8")) == produced
+    assert_matches_golden(parse(name).to_dict(), GOLDEN / f"{name}.json", regenerate=REGEN)

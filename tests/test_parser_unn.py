@@ -12,7 +12,6 @@ then review the diff (`git diff tests/fixtures/unn/golden`) before committing, a
 
 from __future__ import annotations
 
-import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ import pytest
 from newscrawl.items import Article, Link
 from newscrawl.parsers.dates import KYIV
 from newscrawl.parsers.unn import UnnParser
+from tests.golden import assert_matches_golden
 
 FIXTURES = Path(__file__).parent / "fixtures" / "unn"
 # One folder per parser version, as fundus does: an old version's goldens stay
@@ -587,9 +587,4 @@ def test_every_fixture_has_a_case_and_a_golden_file() -> None:
 
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_golden(name: str) -> None:
-    produced = parse(name).to_dict()
-    path = GOLDEN / f"{name}.json"
-    if REGEN:
-        GOLDEN.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(produced, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    assert json.loads(path.read_text(encoding="utf-8")) == produced
+    assert_matches_golden(parse(name).to_dict(), GOLDEN / f"{name}.json", regenerate=REGEN)
