@@ -5,31 +5,41 @@ pages (bench/extract_quality.py):
 
 - headline: JSON-LD, then og:title, the `<h1>`, twitter:title and `<title>`, each
   cleaned of site-name affixes ("Title | Site"); the `<h1>` decides which of several
-  headings is the article's and which " | …" tail is not part of the headline;
-- body: trafilatura's reading of the visible text, minus read-also inserts and a
-  repeated headline;
+  headings is the article's and which " | …" or " – …" tail is not part of the
+  headline, and a kicker ("Kicker: Headline") the social titles leave out goes;
+- body: trafilatura's reading of the visible text, minus read-also inserts, a
+  repeated headline, link-only blocks, picture credits and repeated placeholders;
+  for app shells, the HTML in the page's script state;
 - dates: JSON-LD, then meta tags, then `<time datetime>`, and only when no ISO value
-  exists the visible text (htmldate, dateparser). Modified dates never count;
-- authors: JSON-LD persons, meta tags, the byline, with the publisher's own name,
-  URLs and "By" removed;
+  exists the visible text (htmldate, dateparser). Modified dates never count as
+  published; they go to `modified_at`;
+- authors: JSON-LD persons, meta tags, the byline (by class, by label, by author
+  page link, as a bold paragraph), with the publisher's own name, URLs and "By"
+  removed;
+- language: langdetect on a bounded prefix of the body, the page's `lang` when the
+  body is too short;
 - views: JSON-LD interactionStatistic, `data-*views*` attributes, visible counters.
 
-The page is parsed once; trafilatura gets a copy because it rewrites the tree.
+The page is parsed once (comments dropped, as trafilatura's own parser does), and
+trafilatura gets the parsed tree; it works on its own copy.
 """
 
 from __future__ import annotations
 
-import copy
 import html as html_lib
+import itertools
+import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
+from functools import cached_property
 from typing import Any, ClassVar
 
 import trafilatura
-from lxml.etree import _Element
+from lxml.etree import Element, _Element
 from lxml.html import HtmlElement
 
 from newscrawl.items import Article, Link, PublishedSource
@@ -41,13 +51,12 @@ from newscrawl.parsers.html import (
     folded_text,
     jsonld_objects,
     jsonld_types,
-    meta_content,
     parsed_html,
     word_set,
 )
 from newscrawl.parsers.language import detected_language, language_code
 from newscrawl.parsers.readalso import (
-    contains_read_also_label,
+    READ_ALSO_LABELS,
     is_read_also_label,
     read_also_label,
     shown_date,
@@ -59,8 +68,12 @@ from newscrawl.parsers.views import views_from_text
 # "Site: Title" has no space before the colon. Only used to cut off a part that is a
 # site name, so a colon inside a headline ("Kicker: Title") stays.
 _AFFIX_SEPARATOR = re.compile(r"\s+[|–—\-·•»:]\s+|(?<=\w):\s+|\s*[|ㅣ｜：]\s*|\s+-{2,}\s*|-{2,}")
-# A " | Section" or " | Site" tail: the pipe is never part of a headline.
-_PIPE_TAIL = re.compile(r"^\s*[|ㅣ｜]\s*")
+# A " | Section" or " – Site" tail after a headline that another source gives alone.
+_TAIL_SEPARATOR = re.compile(r"^(?:\s*[|ㅣ｜]\s*|\s+[–—\-·•/]\s+)\S")
+# "Kicker: " or "Kicker – " before a headline: the kicker is a topic line, not the title.
+_KICKER_END = re.compile(r"^(?P<kicker>.*\S)(?:\s*[:|]|\s+[–—\-/])\s+$")
+# A shorter rest is too little to be sure the longer title only adds a kicker.
+_KICKER_MIN_HEADLINE = 15
 _NON_WORD = re.compile(r"\W+")
 # Words that open a byline: "By Jane Doe", "Von Max Muster", "Par ..."; removed.
 _BYLINE_PREFIX = re.compile(
@@ -70,7 +83,7 @@ _BYLINE_PREFIX = re.compile(
 )
 # Separators between names in one byline: "Jane Doe, John Roe and Max Muster".
 _NAME_SEPARATOR = re.compile(
-    r"\s*(?:,|;|\s&\s|\sand\s|\sund\s|\set\s|\sy\s|\se\s|\sog\s|\soch\s|\sen\s|\si\s|\sи\s|\sта\s)\s*",
+    r"\s*(?:,|;|、|\s&\s|\sand\s|\sund\s|\set\s|\sy\s|\se\s|\sog\s|\soch\s|\sen\s|\si\s|\sи\s|\sта\s)\s*",
     re.IGNORECASE,
 )
 _EMAIL_OR_URL = re.compile(r"@|https?://|www\.|\.\w{2,4}/", re.IGNORECASE)
@@ -84,6 +97,67 @@ _NOT_NAMES = word_set(
     "telegram e-mail email mail x"
 )
 _DIGITS = re.compile(r"\d")
+# A byline opened by its label: "Von: Jane Doe", "Autorin/Autor Max Muster",
+# "(责编：牛镛、岳弘彬)". The label is cut off, the rest must look like names.
+_BYLINE_LABEL = re.compile(
+    r"^\(?\s*(?:by|von|par|por|door|written by|autor(?:in)?(?:\s*/\s*autor(?:in)?)?|"
+    r"authors?|автор(?:ы)?|作者|责编|责任编辑|记者)(?!\w)\s*[:：]?\s*",
+    re.IGNORECASE,
+)
+_AUTHOR_PAGE = re.compile(r"/(?:authors?|autor(?:en|in)?)/[^/?#]+", re.IGNORECASE)
+# Spellings the byline label XPath looks for (XPath 1.0 has no lower-case()).
+_BYLINE_LABEL_WORDS = word_set(
+    "By by BY Von von VON Par par Por por Door door Written Autor autor Author author Автор автор"
+)
+_BYLINE_LABEL_XPATH = (
+    "//body//text()["
+    + " or ".join(
+        f"starts-with(normalize-space(), '{word}')" for word in sorted(_BYLINE_LABEL_WORDS)
+    )
+    + " or contains(., '作者') or contains(., '责编') or contains(., '责任编辑')]"
+)
+# Words of a person's name: capitalised ("Jane", "MCCARTHY", "Dr."), or particles.
+_NAME_PARTICLES = word_set("de da di del der den van von le la bin al y e du dos das ter")
+# Words of a views counter, case-folded (Latin "a" in "переглад" occurs, see views.py).
+_VIEWS_WORDS = ("view", "перегл", "просмотр")
+# Read-also labels by their first characters, for a cheap test before the regex.
+_LABEL_PREFIX_CHARS = 4
+_LABEL_PREFIXES = frozenset(label[:_LABEL_PREFIX_CHARS] for label in READ_ALSO_LABELS)
+# A paragraph that is only a picture credit: "Photo: AFP", "STR/AFP via Getty Images".
+_PICTURE_CREDIT = re.compile(
+    r"^(?:(?:photos?|fotos?|bild|image|credit|picture|grafik|фото)\s*:\s*.{1,80}"
+    r"|.{0,80}(?:getty images|shutterstock|imago images|picture[- ]alliance))\.?$",
+    re.IGNORECASE,
+)
+# Paragraphs up to this length that occur twice are page furniture, not text.
+_REPEAT_MAX_CHARS = 300
+
+
+class _MetaTags:
+    """The page's `<meta>` tags by name or property, read in one pass.
+
+    Each `//meta[...]` lookup scans the whole page; a parse asks for ~30 keys.
+    """
+
+    def __init__(self, root: HtmlElement) -> None:
+        self._exact: dict[str, list[str]] = {}
+        self._any_case: dict[str, list[str]] = {}
+        for element in root.iter("meta"):
+            content = folded_text(element.get("content"))
+            if not content:
+                continue
+            for key in {element.get("property"), element.get("name")} - {None, ""}:
+                self._exact.setdefault(key, []).append(content)
+                self._any_case.setdefault(key.lower(), []).append(content)
+
+    def first(self, key: str) -> str | None:
+        """The first non-empty content of the tag named exactly key."""
+        values = self._exact.get(key)
+        return values[0] if values else None
+
+    def every(self, key: str) -> list[str]:
+        """Every non-empty content of tags named key, in any letter case ("Author")."""
+        return self._any_case.get(key.lower(), [])
 
 
 @dataclass
@@ -95,7 +169,57 @@ class _Page:
     fetched_at: datetime
     ld: dict[str, Any]
     ld_all: list[dict[str, Any]]
+    meta: _MetaTags
     publisher_keys: set[str] = field(default_factory=set)
+
+    @cached_property
+    def dated_elements(self) -> list[HtmlElement]:
+        """Elements with a machine-readable date: `datetime` or itemprop dates.
+
+        One scan shared by the published and modified dates (each XPath scans the page).
+        """
+        return self.root.xpath(
+            "//*[@datetime or @itemprop='datePublished' or @itemprop='dateModified']"
+        )
+
+    @cached_property
+    def marked_text(self) -> _MarkedText:
+        """The body's text nodes that mention views or may open a read-also insert.
+
+        One pass over the text for both: XPath `contains()` per spelling costs ~4 ms
+        a page, a case-folded look at each node in Python about one.
+        """
+        views: list[Any] = []
+        labels: list[Any] = []
+        for node in self.root.xpath("//body//text()[normalize-space()]"):
+            folded = node.casefold()
+            if any(word in folded for word in _VIEWS_WORDS):
+                views.append(node)
+            if folded.lstrip()[:_LABEL_PREFIX_CHARS] in _LABEL_PREFIXES:
+                labels.append(node)
+        return _MarkedText(views, labels)
+
+
+@dataclass(frozen=True)
+class _MarkedText:
+    views: list[Any]  # lxml text results: str with getparent()
+    read_also_labels: list[Any]
+
+
+@dataclass(frozen=True)
+class _Headlines:
+    """The headline as each source gives it, cleaned of site names ("" if absent)."""
+
+    jsonld: str
+    og: str
+    h1: str
+    twitter: str
+    title: str
+
+    def ordered(self) -> list[str]:
+        """The distinct candidates, most reliable source first."""
+        texts = (self.jsonld, self.og, self.h1, self.twitter, self.title)
+        return list(dict.fromkeys(text for text in texts if text))
 
 
 class GenericParser(SiteParser):
@@ -103,7 +227,7 @@ class GenericParser(SiteParser):
 
     # Not registered by domain: the registry falls back to it.
     DOMAINS: ClassVar[tuple[str, ...]] = ()
-    VERSION: ClassVar[str] = "2"
+    VERSION: ClassVar[str] = "3"
 
     ARTICLE_TYPES: ClassVar[frozenset[str]] = ARTICLE_JSONLD_TYPES
     PUBLISHER_TYPES: ClassVar[frozenset[str]] = frozenset(
@@ -132,13 +256,19 @@ class GenericParser(SiteParser):
         "dcterms.created",
         "date",
     )
+    MODIFIED_META: ClassVar[tuple[str, ...]] = (
+        "article:modified_time",
+        "og:updated_time",
+        "dateModified",
+        "last-modified",
+        "dcterms.modified",
+    )
     AUTHOR_META: ClassVar[tuple[str, ...]] = (
         "author",
         "article:author",
         "parsely-author",
         "sailthru.author",
         "dc.creator",
-        "DC.creator",
         "byl",
     )
     # Scholarly pages list "Last, First" per tag.
@@ -150,12 +280,9 @@ class GenericParser(SiteParser):
     )
     BYLINE_MAX_CHARS: ClassVar[int] = 80
     BYLINE_MAX_ELEMENTS: ClassVar[int] = 4
-    # `<time>` elements that are the publication time (itemprop, pubdate) win over
-    # the first `<time>` of the page.
-    PUBLISHED_TIME_XPATH: ClassVar[str] = (
-        "//*[@itemprop='datePublished']/@content | //*[@itemprop='datePublished']/@datetime"
-        " | //time[@pubdate]/@datetime"
-    )
+    # A labelled byline may share its line with the section and date.
+    LABELLED_BYLINE_MAX_CHARS: ClassVar[int] = 120
+    # Classes and itemprops of `<time>` elements that show an update, not the publication.
     MODIFIED_HINT: ClassVar[re.Pattern[str]] = re.compile(r"modif|updat|edit", re.IGNORECASE)
     # Attribute names of view counters (data-views="123", data-view-count="1,2K").
     VIEWS_ATTRIBUTE: ClassVar[re.Pattern[str]] = re.compile(
@@ -169,41 +296,50 @@ class GenericParser(SiteParser):
     VIEW_ACTIONS: ClassVar[frozenset[str]] = frozenset({"WatchAction", "ViewAction", "ReadAction"})
     # Visible counters are short: "15601 переглядів", "Views: 1,2K".
     VIEWS_MAX_CHARS: ClassVar[int] = 60
-    # Text nodes worth checking for a views word, in the spellings pages use (XPath 1.0
-    # has no lower-case(), and translate() over every text node costs ~14 ms a page).
-    VIEWS_TEXT_XPATH: ClassVar[str] = (
-        "//body//text()[contains(., 'view') or contains(., 'View') or contains(., 'VIEW')"
-        " or contains(., 'перегляд') or contains(., 'Перегляд') or contains(., 'ПЕРЕГЛЯД')"
-        " or contains(., 'просмотр') or contains(., 'Просмотр') or contains(., 'ПРОСМОТР')]"
-    )
     # Read-also holders: the label's nearest block ancestor, holding few links.
     READ_ALSO_BLOCKS: ClassVar[frozenset[str]] = frozenset(
         {"p", "div", "aside", "section", "li", "ul", "blockquote", "figure"}
     )
     READ_ALSO_MAX_LINKS: ClassVar[int] = 6
-    # langdetect's time grows with the text; on 258 real pages 600 characters were
-    # as accurate as language.py's 2000 (and 300 still were).
+    # trafilatura's body extraction: links kept (they become body links).
+    TRAFILATURA_OPTIONS: ClassVar[dict[str, Any]] = {
+        "with_metadata": False,
+        "include_comments": False,
+        "include_tables": False,
+        "include_links": True,
+        "include_images": False,
+    }
+    # The fallback body (see _read_embedded_body): a JSON string value under a
+    # body-like key, long enough to be an article.
+    STATE_HTML: ClassVar[re.Pattern[str]] = re.compile(
+        r'"(?:contentHtml|content_html|bodyHtml|body_html|articleBody|html|content|body)"'
+        r'\s*:\s*"(?P<value>(?:[^"\\]|\\.){200,})"'
+    )
+    # langdetect's time grows with the text and with its random trials; on 258 real
+    # pages 600 characters and 3 trials were as accurate as language.py's 2000 and 7
+    # (300 characters, or 1 trial, still were), at less than half the cost.
     LANGUAGE_SAMPLE_CHARS: ClassVar[int] = 600
+    LANGUAGE_TRIALS: ClassVar[int] = 3
 
     # ----------------------------------------------------------------- parse
 
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
         if fetched_at.tzinfo is None:
             fetched_at = fetched_at.replace(tzinfo=UTC)
-        root = parsed_html(html)
+        root = parsed_html(html, comments=False)
         ld_all = jsonld_objects(root)
-        page = _Page(root, url, fetched_at, self._article_jsonld(ld_all), ld_all)
+        page = _Page(root, url, fetched_at, self._article_jsonld(ld_all), ld_all, _MetaTags(root))
         page.publisher_keys = self._publisher_keys(page)
         article_url = self._article_url(root, url)
 
         headline_candidates = self._headline_candidates(page)
         headline = self._headline(headline_candidates)
         published_at, source = self._published(page)
-        paragraphs, body_links = self._body(page, headline_candidates, published_at)
+        paragraphs, body_links = self._body(page, headline_candidates.ordered(), published_at)
         body = "\n\n".join(paragraphs) or None
         summary = (
-            meta_content(root, "og:description")
-            or meta_content(root, "description")
+            page.meta.first("og:description")
+            or page.meta.first("description")
             or _string(page.ld.get("description"))
         )
         return Article(
@@ -214,13 +350,16 @@ class GenericParser(SiteParser):
             summary=summary,
             body=body,
             language=detected_language(
-                (body or summary or headline or "")[: self.LANGUAGE_SAMPLE_CHARS],
-                hint=self._language_hint(root),
+                body or summary or headline,
+                hint=self._language_hint(page),
+                prefix_chars=self.LANGUAGE_SAMPLE_CHARS,
+                trials=self.LANGUAGE_TRIALS,
             ),
             published_at=published_at,
             published_source=source,
-            authors=self._authors(page),
-            section=meta_content(root, "article:section") or self._ld_section(page.ld),
+            modified_at=self._modified(page, published_at),
+            authors=self._authors(page, paragraphs),
+            section=page.meta.first("article:section") or self._ld_section(page.ld),
             tags=self._tags(page),
             views=self._views(page),
             links=body_links,
@@ -238,7 +377,7 @@ class GenericParser(SiteParser):
     def _publisher_keys(self, page: _Page) -> set[str]:
         """Comparison keys of every name the site goes by: its meta names, JSON-LD
         publisher and organisation names, and its host name."""
-        names: list[str] = [meta_content(page.root, key) or "" for key in self.SITE_NAME_META]
+        names: list[str] = [page.meta.first(key) or "" for key in self.SITE_NAME_META]
         publisher = page.ld.get("publisher")
         for obj in [*page.ld_all, *(publisher if isinstance(publisher, list) else [publisher])]:
             if isinstance(obj, dict) and jsonld_types(obj) & self.PUBLISHER_TYPES:
@@ -269,38 +408,39 @@ class GenericParser(SiteParser):
         return found
 
     @staticmethod
-    def _language_hint(root: HtmlElement) -> str | None:
+    def _language_hint(page: _Page) -> str | None:
+        root = page.root
         return (
             root.get("lang")
             or root.get("xml:lang")
-            or meta_content(root, "og:locale")
+            or page.meta.first("og:locale")
             or next(iter(root.xpath("//meta[@http-equiv='content-language']/@content")), None)
         )
 
     # -------------------------------------------------------------- headline
 
-    def _headline_candidates(self, page: _Page) -> list[str]:
-        """Cleaned headline candidates, most reliable source first (duplicates kept out)."""
+    def _headline_candidates(self, page: _Page) -> _Headlines:
+        """Cleaned headline candidates by source, in order of reliability."""
         root = page.root
         h1s = [text for h in root.xpath("//h1") if (text := element_text(h))]
         raw = [
             _string(page.ld.get("headline")) or "",
-            meta_content(root, "og:title") or "",
-            meta_content(root, "twitter:title") or "",
+            page.meta.first("og:title") or "",
+            page.meta.first("twitter:title") or "",
             folded_text(root.findtext(".//title")),
         ]
-        cleaned = [
+        jsonld, og, twitter, title = (
             self._without_site_affixes(_unescaped(text), page.publisher_keys) for text in raw
-        ]
+        )
         # The article's <h1> is the one another source agrees with; a page can have a
         # logo or a login box as its first <h1>.
-        agreed = {_key(text) for text in cleaned if text}
+        agreed = {_key(text) for text in (jsonld, og, twitter, title) if text}
         h1 = next((h for h in h1s if _key(h) in agreed), h1s[0] if h1s else "")
-        ordered = [cleaned[0], cleaned[1], h1, cleaned[2], cleaned[3]]
+        ordered = [jsonld, og, h1, twitter, title]
         # " | Section" tails: cut them where the rest is what another source says.
         references = [text for text in ordered if text]
-        ordered = [_without_pipe_tail(text, references) for text in ordered]
-        return list(dict.fromkeys(text for text in ordered if text))
+        jsonld, og, h1, twitter, title = (_without_tail(text, references) for text in ordered)
+        return _Headlines(jsonld, og, h1, twitter, title)
 
     @staticmethod
     def _without_site_affixes(text: str, publisher_keys: set[str]) -> str:
@@ -318,12 +458,23 @@ class GenericParser(SiteParser):
                 return text
 
     @staticmethod
-    def _headline(candidates: list[str]) -> str | None:
-        # JSON-LD first: measured on 258 real pages, when JSON-LD and the <h1> disagree
-        # the JSON-LD headline is the article's more often than the <h1> (a rubric or
-        # a longer display line). Agreement with the <h1> is used to pick among <h1>s
-        # and to cut tails, which is where it is reliable.
-        return candidates[0] if candidates else None
+    def _headline(candidates: _Headlines) -> str | None:
+        """The first candidate, without a kicker the page's other titles leave out.
+
+        JSON-LD first: measured on 258 real pages, when JSON-LD and the <h1> disagree
+        the JSON-LD headline is the article's more often than the <h1> (a rubric or
+        a longer display line). Agreement with the <h1> is used to pick among <h1>s
+        and to cut tails, which is where it is reliable.
+        """
+        ordered = candidates.ordered()
+        if not ordered:
+            return None
+        first = ordered[0]
+        # "Kicker: Headline" in JSON-LD while og:title/twitter:title say "Headline".
+        for social in (candidates.og, candidates.twitter):
+            if social and social != first and _kicker_of(first, social) is not None:
+                return social
+        return first
 
     # ------------------------------------------------------------------ body
 
@@ -331,28 +482,56 @@ class GenericParser(SiteParser):
         self, page: _Page, headlines: list[str], published_at: datetime | None
     ) -> tuple[list[str], list[Link]]:
         document = trafilatura.bare_extraction(
-            # A copy: trafilatura prunes the tree it is given, and the original is
-            # still needed for read-also inserts and link order. Copying is ~4x
-            # cheaper than letting trafilatura parse the string again.
-            copy.deepcopy(page.root),
+            # The parsed tree, not the HTML: parsing twice would cost ~6 ms a page.
+            # trafilatura works on its own copy, so the tree stays whole for the
+            # read-also inserts and link order below.
+            page.root,
             url=page.url,
-            with_metadata=False,
-            include_comments=False,
-            include_tables=False,
-            include_links=True,
-            include_images=False,
+            **self.TRAFILATURA_OPTIONS,
         )
         zone = published_at.tzinfo if published_at is not None else None
         reader = _BodyReader(page.url, {_key(h) for h in headlines}, zone)
         if document is not None and document.body is not None:
             reader.read(document.body)
+        if not reader.paragraphs:
+            self._read_embedded_body(page, reader)
         read_also = self._read_also_inserts(page, reader, zone)
         if not read_also:
             # trafilatura keeps document order; only inserts found apart need merging.
             body_links = _merged_links(reader.links, [], {})
         else:
             body_links = _merged_links(reader.links, read_also, _link_order(page.root, page.url))
-        return reader.paragraphs, body_links
+        return _without_furniture(reader.paragraphs), body_links
+
+    def _read_embedded_body(self, page: _Page, reader: _BodyReader) -> None:
+        """The body from the app state of a page whose markup has none.
+
+        Pages rendered in the browser (Next.js, Nuxt) ship the article as an HTML
+        string inside a script's JSON; the markup holds only a shell. (A JSON-LD
+        `articleBody` is trafilatura's own fallback.) Only tried when trafilatura
+        found nothing: it is a last resort.
+        """
+        body = max(self._state_html_strings(page.root), key=len, default=None)
+        if body is None:
+            return
+        document = trafilatura.bare_extraction(
+            f"<html><body><article>{body}</article></body></html>",
+            url=page.url,
+            **self.TRAFILATURA_OPTIONS,
+        )
+        if document is not None and document.body is not None:
+            reader.read(document.body)
+
+    def _state_html_strings(self, root: HtmlElement) -> Iterator[str]:
+        """HTML strings with paragraphs found in the page's inline scripts' JSON."""
+        for script in root.xpath("//script[not(@src)]/text()"):
+            for match in self.STATE_HTML.finditer(script):
+                try:
+                    value = json.loads(f'"{match["value"]}"')
+                except ValueError:
+                    continue
+                if "<p" in value or "<br" in value:
+                    yield value
 
     def _read_also_inserts(
         self, page: _Page, reader: _BodyReader, zone: tzinfo | None
@@ -363,11 +542,11 @@ class GenericParser(SiteParser):
         original tree finds it. Only inserts next to a body paragraph count, so a
         "See also" list in the sidebar or footer is not taken for one.
         """
-        if not reader.paragraph_keys or not contains_read_also_label(page.root.text_content()):
+        if not reader.paragraph_keys:
             return []
         found: list[Link] = []
         seen_blocks: set[int] = set()
-        for text_node in page.root.xpath("//body//text()[normalize-space()]"):
+        for text_node in page.marked_text.read_also_labels:
             if read_also_label(str(text_node)) is None:
                 continue
             parent = text_node.getparent()
@@ -390,23 +569,28 @@ class GenericParser(SiteParser):
     # ----------------------------------------------------------------- dates
 
     def _published(self, page: _Page) -> tuple[datetime | None, PublishedSource | None]:
-        root = page.root
         ld_values = [page.ld.get("datePublished")] + [
             obj.get("datePublished")
             for obj in page.ld_all
             if obj is not page.ld and jsonld_types(obj) & self.ARTICLE_TYPES
         ]
-        time_values = list(root.xpath(self.PUBLISHED_TIME_XPATH)) + [
+        dated = page.dated_elements
+        # itemprop="datePublished" and <time pubdate> first: they name the publication.
+        time_values = [
+            value
+            for element in dated
+            if element.get("itemprop") == "datePublished"
+            or (element.tag == "time" and element.get("pubdate") is not None)
+            for value in (element.get("content"), element.get("datetime"))
+        ] + [
             element.get("datetime")
-            for element in root.xpath("//time[@datetime]")
+            for element in dated
             # "Updated 10:45" is a <time> too; it must not pass for the publication.
-            if not self.MODIFIED_HINT.search(
-                f"{element.get('class', '')} {element.get('itemprop', '')}"
-            )
+            if element.tag == "time" and not self._is_modified_time(element)
         ]
         candidates: list[tuple[Iterable[Any], PublishedSource]] = [
             (ld_values, "jsonld"),
-            ((meta_content(root, key) for key in self.PUBLISHED_META), "meta"),
+            ((page.meta.first(key) for key in self.PUBLISHED_META), "meta"),
             (time_values, "time"),
         ]
         for values, source in candidates:
@@ -419,6 +603,38 @@ class GenericParser(SiteParser):
         # No ISO value anywhere: only now read the visible text (slow, and a guess).
         when = self._text_date(page)
         return (when, "text") if when is not None else (None, None)
+
+    def _modified(self, page: _Page, published_at: datetime | None) -> datetime | None:
+        """When the page says it was last updated: JSON-LD, meta tags, `<time>`."""
+        values = [
+            page.ld.get("dateModified"),
+            *(page.meta.first(key) for key in self.MODIFIED_META),
+            *(
+                value
+                for element in page.dated_elements
+                if element.get("itemprop") == "dateModified"
+                for value in (element.get("content"), element.get("datetime"))
+            ),
+            *(
+                element.get("datetime")
+                for element in page.dated_elements
+                if element.tag == "time" and self._is_modified_time(element)
+            ),
+        ]
+        for value in values:
+            when = _aware_datetime(value)
+            # Like a published date, an update cannot lie after the fetch; nor can it
+            # come before the publication it updates.
+            if when is None or when > page.fetched_at:
+                continue
+            if published_at is None or when >= published_at:
+                return when
+        return None
+
+    def _is_modified_time(self, element: HtmlElement) -> bool:
+        return bool(
+            self.MODIFIED_HINT.search(f"{element.get('class', '')} {element.get('itemprop', '')}")
+        )
 
     def _text_date(self, page: _Page) -> datetime | None:
         for element in page.root.xpath("//time[not(@datetime)]")[:3]:
@@ -442,22 +658,34 @@ class GenericParser(SiteParser):
 
     # --------------------------------------------------------------- authors
 
-    def _authors(self, page: _Page) -> list[str]:
+    def _authors(self, page: _Page, paragraphs: list[str]) -> list[str]:
         ld_authors = page.ld.get("author")
         sources: list[Iterable[str]] = [
             _jsonld_author_names(ld_authors, people=True),
-            (value for key in self.AUTHOR_META for value in _meta_values(page.root, key)),
-            (_last_first(value) for value in _meta_values(page.root, self.CITATION_AUTHOR_META)),
+            (value for key in self.AUTHOR_META for value in page.meta.every(key)),
+            (_last_first(value) for value in page.meta.every(self.CITATION_AUTHOR_META)),
             self._trafilatura_names(page.root),
             self._byline_names(page.root),
+            self._labelled_byline_names(page.root),
+            self._author_link_names(page.root),
+            self._byline_paragraph_names(page.root, paragraphs),
         ]
         # The first source that names a person wins: sources are not merged, as a
         # meta tag and a byline often spell the same person differently.
         # Organisations credited as author in JSON-LD are kept for the fallback below.
         credited: list[str] = _jsonld_author_names(ld_authors, people=False)
         for names in sources:
-            found = [name for raw in names for name in _split_names(raw)]
-            people = [name for name in found if not _is_site_name(name, page.publisher_keys)]
+            found: list[str] = []
+            people: list[str] = []
+            for raw in names:
+                split = [name for name in _split_names(raw) if not name.isdigit()]
+                found.extend(split)
+                # "hessenschau.de, Frankfurt, Germany": a byline that opens with the
+                # publisher credits the newsroom; the rest is its address, not people.
+                if split and not _is_site_name(split[0], page.publisher_keys):
+                    people.extend(
+                        name for name in split if not _is_site_name(name, page.publisher_keys)
+                    )
             if people:
                 return list(dict.fromkeys(people))
             credited.extend(found)
@@ -471,6 +699,62 @@ class GenericParser(SiteParser):
         for element in root.xpath(self.BYLINE_XPATH)[: self.BYLINE_MAX_ELEMENTS]:
             text = element_text(element)
             if text and len(text) <= self.BYLINE_MAX_CHARS and not _DIGITS.search(text):
+                yield text
+
+    def _labelled_byline_names(self, root: HtmlElement) -> Iterator[str]:
+        """Names after a byline label, in a short element ("Von: Jane Doe, John Roe")."""
+        for text_node in root.xpath(_BYLINE_LABEL_XPATH):
+            scope = text_node.getparent()
+            # "<strong>Autor</strong> Jane Doe": the label's element holds only the label.
+            for _ in range(2):
+                if scope is None:
+                    break
+                text = element_text(scope)
+                if len(text) > self.LABELLED_BYLINE_MAX_CHARS:
+                    break
+                label = _BYLINE_LABEL.match(text)
+                rest = text[label.end() :].strip(" )") if label else ""
+                if rest:
+                    # "By TPN, in News, Portugal": the names end where the words stop
+                    # looking like names.
+                    split = _split_names(rest)
+                    names = list(itertools.takewhile(_looks_like_name, split))
+                    # A lone capitalised word ahead of other text is a weekday or a
+                    # place ("von Montag, den 1. Mai"); an acronym is an agency ("TPN").
+                    if len(names) < len(split):
+                        names = [n for n in names if len(n.split()) > 1 or n.isupper()]
+                    if names:
+                        yield from names
+                        return
+                    break
+                scope = scope.getparent()
+
+    def _author_link_names(self, root: HtmlElement) -> Iterator[str]:
+        """The text of the first links to an author page (`/author/jane-doe`)."""
+        anchors = root.xpath("//body//a[contains(@href, '/author') or contains(@href, '/autor')]")
+        # A link to one author's page, not to the list of authors ("/authors").
+        profiles = [a for a in anchors if _AUTHOR_PAGE.search(a.get("href", ""))]
+        for anchor in profiles[: self.BYLINE_MAX_ELEMENTS]:
+            text = element_text(anchor)
+            name = _BYLINE_PREFIX.sub("", text)
+            # Two words at least: a lone word in an author link is initials or "Profile".
+            if len(name.split()) >= 2 and _looks_like_name(name):
+                yield text
+
+    @staticmethod
+    def _byline_paragraph_names(root: HtmlElement, paragraphs: list[str]) -> Iterator[str]:
+        """A name set in bold as one of the body's first paragraphs or its last one
+        (bylines of print articles)."""
+        for text in dict.fromkeys([*paragraphs[:3], *paragraphs[-1:]]):
+            names = _split_names(text)
+            if len(text.split()) < 2 or not names or not all(map(_looks_like_name, names)):
+                continue
+            bold = root.xpath(
+                "//p[normalize-space(.) = $t][.//strong[normalize-space(.) = $t]"
+                " or .//b[normalize-space(.) = $t] or .//em[normalize-space(.) = $t]]",
+                t=text,
+            )
+            if bold:
                 yield text
 
     @staticmethod
@@ -517,7 +801,7 @@ class GenericParser(SiteParser):
                 views = views_from_text(str(attribute), views_context=True)
                 if views is not None:
                     return views
-        for text_node in page.root.xpath(self.VIEWS_TEXT_XPATH):
+        for text_node in page.marked_text.views:
             element = text_node.getparent()
             # The number may sit in a sibling element: "<b>15601</b> <span>views</span>".
             for scope in (element, element.getparent() if element is not None else None):
@@ -582,12 +866,17 @@ class _BodyReader:
 
     def _blocks(self, element: _Element) -> Iterator[_Element]:
         for child in element:
-            if not isinstance(child.tag, str):
-                continue
-            if child.tag in self.CONTAINERS and len(child):
-                yield from self._blocks(child)
-            else:
-                yield child
+            if isinstance(child.tag, str):
+                if child.tag in self.CONTAINERS and len(child):
+                    yield from self._blocks(child)
+                else:
+                    yield child
+            # trafilatura leaves text that sat between blocks as a tail ("<head>…</head>
+            # Text<p>…"); it is a paragraph of its own.
+            if child.tail and child.tail.strip():
+                loose = Element("p")
+                loose.text = child.tail
+                yield loose
 
     def _block(self, block: _Element) -> None:
         text = folded_text(_xml_text(block))
@@ -604,12 +893,21 @@ class _BodyReader:
             return  # a label whose insert trafilatura dropped
         if not self.paragraphs and _key(text) in self.headline_keys:
             return  # the headline repeated at the top of the body
+        if refs and self._all_link_text(text, refs):
+            # A teaser list, tag cloud or author link: trafilatura keeps such
+            # link-only blocks when asked for links, and drops them otherwise.
+            return
         for ref in refs:
             link = self._link(ref, "inline", None)
             if link is not None:
                 self.links.append(link)
         self.paragraphs.append(text)
         self.paragraph_keys.add(_key(text))
+
+    @staticmethod
+    def _all_link_text(text: str, refs: list[_Element]) -> bool:
+        linked = sum(len(folded_text(_xml_text(ref))) for ref in refs)
+        return linked >= 0.9 * len(text)
 
     def _link(self, ref: _Element, kind: str, holder_text: str | None) -> Link | None:
         url = links.absolute_url(ref.get("target", ""), self.base)
@@ -657,17 +955,39 @@ def _is_site_name(text: str, publisher_keys: set[str]) -> bool:
     )
 
 
-def _without_pipe_tail(text: str, references: list[str]) -> str:
-    """ "Title | Section" -> "Title" when another source says just "Title"."""
+def _without_furniture(paragraphs: list[str]) -> list[str]:
+    """The paragraphs without picture credits and without short repeated paragraphs.
+
+    An article does not repeat a sentence word for word; pages do repeat the consent
+    placeholder of every embed, "Advertisement" labels and credits.
+    """
+    counts = Counter(paragraphs)
+    return [
+        text
+        for text in paragraphs
+        if (counts[text] == 1 or len(text) > _REPEAT_MAX_CHARS) and not _PICTURE_CREDIT.match(text)
+    ]
+
+
+def _without_tail(text: str, references: list[str]) -> str:
+    """ "Title | Section" or "Title – Site" -> "Title" when another source says "Title"."""
     for reference in references:
         if (
             reference != text
             and len(reference) >= 10
             and text.startswith(reference)
-            and _PIPE_TAIL.match(text[len(reference) :])
+            and _TAIL_SEPARATOR.match(text[len(reference) :])
         ):
             return reference
     return text
+
+
+def _kicker_of(text: str, headline: str) -> str | None:
+    """The kicker in "Kicker: Headline" when text is that and headline the rest."""
+    if len(headline) < _KICKER_MIN_HEADLINE or not text.endswith(headline):
+        return None
+    match = _KICKER_END.search(text[: -len(headline)])
+    return match["kicker"] if match else None
 
 
 def _xml_text(element: _Element) -> str:
@@ -747,14 +1067,6 @@ def _merged_links(body: list[Link], inserts: list[Link], order: dict[str, int]) 
     return ordered
 
 
-def _meta_values(root: HtmlElement, key: str) -> list[str]:
-    return [
-        text
-        for value in root.xpath("//meta[@property=$key or @name=$key]/@content", key=key)
-        if (text := folded_text(value))
-    ]
-
-
 def _last_first(name: str) -> str:
     # citation_author is "Last, First": one person, not two.
     match = _LAST_FIRST.match(name)
@@ -780,13 +1092,29 @@ def _split_names(raw: str) -> list[str]:
         return []
     text = _last_first(text)
     names = []
-    for part in _NAME_SEPARATOR.split(_BYLINE_PREFIX.sub("", text)):
+    parts = _NAME_SEPARATOR.split(_BYLINE_PREFIX.sub("", text))
+    # "Jane Doe/John Roe", but not inside a URL ("https://site/author/jane").
+    parts = [name for part in parts for name in (part.split("/") if "//" not in part else [part])]
+    for part in parts:
         name = _BYLINE_PREFIX.sub("", part).strip(" .:|-–—")
         # URLs and e-mail addresses are contact data, not names; a lone "By" or
         # "Follow" is the byline's furniture; one letter is an initial split off.
         if len(name) >= 2 and not _EMAIL_OR_URL.search(name) and name.casefold() not in _NOT_NAMES:
             names.append(name)
     return names
+
+
+def _looks_like_name(text: str) -> bool:
+    """Whether the text reads as one person's name: a few capitalised words."""
+    words = text.split()
+    if not 1 <= len(words) <= 5 or len(text) > 50 or _DIGITS.search(text):
+        return False
+    for word in words:
+        letter = next((char for char in word if char.isalpha()), "")
+        # Scripts without letter case (Chinese, Arabic, ...) say nothing either way.
+        if letter.islower() and word.casefold() not in _NAME_PARTICLES:
+            return False
+    return True
 
 
 def _aware_datetime(value: Any) -> datetime | None:

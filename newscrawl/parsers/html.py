@@ -45,19 +45,28 @@ def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-def parsed_html(html: str) -> HtmlElement:
+# Comments and processing instructions dropped while parsing, as trafilatura's own
+# parser does: trafilatura loses the text after a link followed by `<!-- -->` (React).
+_UNCOMMENTED_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True)
+_UNCOMMENTED_UTF8_PARSER = lxml.html.HTMLParser(
+    encoding="utf-8", remove_comments=True, remove_pis=True
+)
+
+
+def parsed_html(html: str, *, comments: bool = True) -> HtmlElement:
     """The document's root `<html>` element; an empty document for empty or broken input.
 
     Never raises: thin or garbage pages must still give an (empty) article.
+    `comments=False` leaves comments and processing instructions out of the tree.
     """
     if not html or not html.strip():
         return lxml.html.document_fromstring("<html></html>")
     try:
-        return lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html, parser=None if comments else _UNCOMMENTED_PARSER)
     except ValueError:
         # lxml refuses str input that carries an XML encoding declaration; the
         # text is already decoded, so hand it over as UTF-8 bytes instead.
-        parser = lxml.html.HTMLParser(encoding="utf-8")
+        parser = lxml.html.HTMLParser(encoding="utf-8") if comments else _UNCOMMENTED_UTF8_PARSER
         try:
             return lxml.html.document_fromstring(html.encode("utf-8"), parser=parser)
         except lxml.etree.ParserError:

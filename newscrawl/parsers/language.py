@@ -11,7 +11,9 @@ from __future__ import annotations
 import re
 
 from langdetect import DetectorFactory, detect_langs
+from langdetect import detector_factory as _detector_factory
 from langdetect.lang_detect_exception import LangDetectException
+from langdetect.language import Language
 
 # langdetect samples randomly; a fixed seed makes the same text give the same answer.
 DetectorFactory.seed = 0
@@ -38,16 +40,26 @@ def language_code(tag: str | None) -> str | None:
     return primary if re.fullmatch(r"[a-z]{2}", primary) else None
 
 
-def detected_language(text: str | None, hint: str | None = None) -> str | None:
-    """The ISO 639-1 language of the text; the (normalised) hint when the text cannot tell."""
+def detected_language(
+    text: str | None,
+    hint: str | None = None,
+    *,
+    prefix_chars: int = PREFIX_CHARS,
+    trials: int | None = None,
+) -> str | None:
+    """The ISO 639-1 language of the text; the (normalised) hint when the text cannot tell.
+
+    `prefix_chars` bounds the text looked at; `trials` (langdetect's default is 7)
+    trades certainty on ambiguous text for speed, as each trial costs the same.
+    """
     hint_code = language_code(hint)
-    sample = (text or "")[:PREFIX_CHARS]
+    sample = (text or "")[:prefix_chars]
     if len(_LETTER.findall(sample)) < MIN_LETTERS:
         return hint_code
     # Re-set before each call: another module may have changed the shared seed.
     DetectorFactory.seed = 0
     try:
-        candidates = detect_langs(sample)
+        candidates = _probabilities(sample, trials)
     except LangDetectException:
         return hint_code
     if not candidates:
@@ -61,3 +73,15 @@ def detected_language(text: str | None, hint: str | None = None) -> str | None:
     ):
         return hint_code
     return best_code or hint_code
+
+
+def _probabilities(sample: str, trials: int | None) -> list[Language]:
+    if trials is None:
+        return detect_langs(sample)
+    # detect_langs() with a trial count: the same shared factory (its language
+    # profiles take a second to load), a detector with fewer random trials.
+    _detector_factory.init_factory()
+    detector = _detector_factory._factory.create()
+    detector.n_trial = trials
+    detector.append(sample)
+    return detector.get_probabilities()
