@@ -349,3 +349,18 @@ def test_jsonld_objects_flattens_graph_and_lists_and_skips_broken_json() -> None
         '<script type=\'application/ld+json\'>[{"@type":"Person"}]</script>'
     )
     assert [obj["@type"] for obj in jsonld_objects(root)] == ["WebPage", "NewsArticle", "Person"]
+
+
+def test_detected_language_among_a_sites_languages_only() -> None:
+    bulgarian = (
+        "Днес в София се проведе среща на представители на обществени организации "
+        "с депутати от града"
+    )
+    assert detected_language(bulgarian) == "bg"
+    # A site that publishes in uk, ru and en gets one of those: the closest.
+    assert detected_language(bulgarian, among=("uk", "ru", "en")) == "ru"
+
+
+def test_detected_language_among_rejects_a_language_langdetect_lacks() -> None:
+    with pytest.raises(ValueError, match="no profile for: xx"):
+        detected_language("A sentence long enough to tell. " * 3, among=("en", "xx"))

@@ -15,7 +15,7 @@ from lxml.html import HtmlElement
 
 from newscrawl.items import Article
 from newscrawl.parsers.html import ARTICLE_JSONLD_TYPES, jsonld_objects, jsonld_types
-from newscrawl.parsers.language import language_code
+from newscrawl.parsers.language import detected_language, language_code
 from newscrawl.parsers.links import absolute_url, canonical_url, site_of
 
 
@@ -31,6 +31,14 @@ class SiteParser(ABC):
     DOMAINS: ClassVar[tuple[str, ...]] = ()
     # The site as stored in `Article.site`, e.g. "unn.ua"; the generic parser leaves it empty.
     SITE: ClassVar[str] = ""
+    # The languages the site publishes in; language detection chooses among them
+    # only. Empty: any language langdetect knows.
+    LANGUAGES: ClassVar[tuple[str, ...]] = ()
+    # How much of the text langdetect reads, and its random trials (None: its 7).
+    # Choosing among a site's two or three languages needs far less text than
+    # choosing among all 55 profiles; langdetect's time grows with both.
+    LANGUAGE_SAMPLE_CHARS: ClassVar[int] = 150
+    LANGUAGE_TRIALS: ClassVar[int | None] = 3
     # JSON-LD @types that mark the page's article object.
     ARTICLE_TYPES: ClassVar[frozenset[str]] = ARTICLE_JSONLD_TYPES
     # Bump when a change alters the output for the same page; golden fixtures are per version.
@@ -51,6 +59,16 @@ class SiteParser(ABC):
     def canonical_url(self, url: str) -> str:
         """The URL this page is archived under: AMP copies and tracking parameters removed."""
         return canonical_url(url)
+
+    def language_of_text(self, text: str | None, hint: str | None) -> str | None:
+        """The language of the article text among LANGUAGES; `hint` when the text cannot tell."""
+        return detected_language(
+            text,
+            hint,
+            prefix_chars=self.LANGUAGE_SAMPLE_CHARS,
+            trials=self.LANGUAGE_TRIALS,
+            among=self.LANGUAGES,
+        )
 
     # --- page-level helpers shared by site parsers ------------------------------
 

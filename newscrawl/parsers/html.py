@@ -15,13 +15,12 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
-# Matches a class token that starts with the prefix: the prefix must open the attribute
-# or follow a space. CSS-module names end in a per-build hash
-# (`single-news-card_body__w0_Jb`), so parsers match `single-news-card_body__` only.
-_CLASS_PREFIX_XPATH = (
-    ".//*[starts-with(normalize-space(@class), $prefix)"
-    " or contains(concat(' ', normalize-space(@class)), concat(' ', $prefix))]"
-)
+# CSS-module names end in a per-build hash (`single-news-card_body__w0_Jb`), so
+# parsers match a class token's prefix (`single-news-card_body__`) only. This finds
+# elements whose class attribute contains the prefix, a cheap substring test done
+# in C, which has_class_prefix then narrows to "a class token starts with it".
+# (A pure-XPath token test with normalize-space/concat costs about 3x more.)
+_CLASS_CONTAINS = lxml.etree.XPath(".//*[contains(@class, $prefix)]")
 # schema.org types that mark a page's main JSON-LD object as an article.
 ARTICLE_JSONLD_TYPES = frozenset(
     {
@@ -85,7 +84,7 @@ def has_class_prefix(element: HtmlElement, prefix: str) -> bool:
 
 def elements_by_class_prefix(root: HtmlElement, prefix: str) -> list[HtmlElement]:
     """Descendants of root, in document order, with a class token starting with prefix."""
-    return root.xpath(_CLASS_PREFIX_XPATH, prefix=prefix)
+    return [e for e in _CLASS_CONTAINS(root, prefix=prefix) if has_class_prefix(e, prefix)]
 
 
 def first_by_class_prefix(root: HtmlElement, prefix: str) -> HtmlElement | None:

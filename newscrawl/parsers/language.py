@@ -8,8 +8,12 @@ short to tell or langdetect is unsure between candidates that include the hint.
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Collection
+from pathlib import Path
 
+import langdetect
 from langdetect import DetectorFactory, detect_langs
 from langdetect import detector_factory as _detector_factory
 from langdetect.lang_detect_exception import LangDetectException
@@ -46,11 +50,15 @@ def detected_language(
     *,
     prefix_chars: int = PREFIX_CHARS,
     trials: int | None = None,
+    among: Collection[str] = (),
 ) -> str | None:
     """The ISO 639-1 language of the text; the (normalised) hint when the text cannot tell.
 
     `prefix_chars` bounds the text looked at; `trials` (langdetect's default is 7)
     trades certainty on ambiguous text for speed, as each trial costs the same.
+    `among` restricts the answer to a site's known languages (e.g. uk, ru, en):
+    langdetect then weighs 3 profiles instead of 55, which is both faster and
+    immune to confusing Ukrainian with Bulgarian on a short text.
     """
     hint_code = language_code(hint)
     sample = (text or "")[:prefix_chars]
@@ -59,7 +67,7 @@ def detected_language(
     # Re-set before each call: another module may have changed the shared seed.
     DetectorFactory.seed = 0
     try:
-        candidates = _probabilities(sample, trials)
+        candidates = _probabilities(sample, trials, frozenset(among))
     except LangDetectException:
         return hint_code
     if not candidates:
@@ -75,13 +83,31 @@ def detected_language(
     return best_code or hint_code
 
 
-def _probabilities(sample: str, trials: int | None) -> list[Language]:
-    if trials is None:
+def _probabilities(sample: str, trials: int | None, among: frozenset[str]) -> list[Language]:
+    if trials is None and not among:
         return detect_langs(sample)
-    # detect_langs() with a trial count: the same shared factory (its language
-    # profiles take a second to load), a detector with fewer random trials.
-    _detector_factory.init_factory()
-    detector = _detector_factory._factory.create()
-    detector.n_trial = trials
+    # detect_langs() with a trial count and/or fewer profiles: a shared factory
+    # (loading profiles takes a while), a detector with fewer random trials.
+    if among:
+        factory = _factory_of(among)
+    else:
+        _detector_factory.init_factory()
+        factory = _detector_factory._factory
+    detector = factory.create()
+    if trials is not None:
+        detector.n_trial = trials
     detector.append(sample)
     return detector.get_probabilities()
+
+
+@functools.cache
+def _factory_of(languages: frozenset[str]) -> DetectorFactory:
+    """A langdetect factory that knows only `languages` (ISO 639-1 codes it has profiles for)."""
+    profiles = Path(langdetect.__file__).parent / "profiles"
+    known = sorted(code for code in languages if (profiles / code).is_file())
+    if len(known) != len(languages):
+        missing = ", ".join(sorted(set(languages) - set(known)))
+        raise ValueError(f"langdetect has no profile for: {missing}")
+    factory = DetectorFactory()
+    factory.load_json_profile([(profiles / code).read_text(encoding="utf-8") for code in known])
+    return factory

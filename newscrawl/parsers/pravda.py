@@ -27,7 +27,7 @@ from newscrawl.parsers.html import (
     meta_content,
     parsed_html,
 )
-from newscrawl.parsers.language import detected_language, language_code
+from newscrawl.parsers.language import language_code
 from newscrawl.parsers.views import views_from_text
 
 # The label that opens a read-also paragraph, in the site's three languages:
@@ -54,6 +54,7 @@ class PravdaParser(SiteParser):
     VERSION: ClassVar[str] = "1"
 
     SITE: ClassVar[str] = "pravda.com.ua"
+    LANGUAGES: ClassVar[tuple[str, ...]] = ("uk", "ru", "en")
     HOST: ClassVar[str] = "www.pravda.com.ua"
     DEFAULT_LANGUAGE: ClassVar[str] = "uk"
 
@@ -128,7 +129,7 @@ class PravdaParser(SiteParser):
         article.body = "\n\n".join(paragraphs) or None
         article.links = body_links
         article.views = views_from_text(element_text(_first(root, self.VIEWS)), views_context=True)
-        article.language = detected_language(article.body, hint)
+        article.language = self.language_of_text(article.body, hint)
         return article
 
     # ---------------------------------------------------------- page-level

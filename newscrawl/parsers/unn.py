@@ -37,7 +37,7 @@ from newscrawl.parsers.html import (
     parsed_html,
     word_set,
 )
-from newscrawl.parsers.language import detected_language, language_code
+from newscrawl.parsers.language import language_code
 from newscrawl.parsers.views import views_from_text
 
 # Elements that start a new paragraph: leaf-most ones yield the text, containers
@@ -69,6 +69,7 @@ class UnnParser(SiteParser):
     VERSION: ClassVar[str] = "1"
 
     SITE: ClassVar[str] = "unn.ua"
+    LANGUAGES: ClassVar[tuple[str, ...]] = ("uk", "ru", "en")
     HOME: ClassVar[str] = "https://unn.ua/"
     TITLE_SUFFIX: ClassVar[str] = " | УНН"
     DEFAULT_LANGUAGE: ClassVar[str] = "uk"
@@ -154,7 +155,7 @@ class UnnParser(SiteParser):
         article.section = self._section(info_items, jsonld, article.tags)
         article.views = self._views(info_items)
         article.related = self._related(root, article_url, fetched_at)
-        article.language = detected_language(
+        article.language = self.language_of_text(
             article.body or article.summary or article.headline, hint
         )
         return article
