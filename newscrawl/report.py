@@ -33,5 +33,5 @@ def archive_summary(db_path: Path) -> str:
     lines += [f"  {views:>8,}  [{lang}] {headline}" for views, lang, headline in most_viewed]
     lines.append(f"Read-also cross-links: {cross_links} ({resolved} point to archived articles)")
     lines.append(f"Archive: {db_path.resolve()}")
-    lines.append(f"Explore it: datasette {db_path}")
+    lines.append(f"Explore it: newscrawl serve --db {db_path}")
     return "\n".join(lines)
