@@ -78,6 +78,8 @@ class CounterViewsMiddleware:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.timeout = min(COUNTER_TIMEOUT, crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
+        self._checked_spider: Spider | None = None
+        self._spider_has_counter = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CounterViewsMiddleware:
@@ -93,7 +95,7 @@ class CounterViewsMiddleware:
 
     async def _add_counted_views(self, page: Page) -> None:
         spider = self.crawler.spider
-        if not isinstance(spider, CounterEndpoint):
+        if not self._has_counter(spider):
             return
         site_url = spider.counter_url(page.url, page.body)
         if not site_url:
@@ -135,6 +137,16 @@ class CounterViewsMiddleware:
             return
         page.counted_views = views
         self.crawler.stats.inc_value(f"{COUNTER_STAT}/ok")
+
+    def _has_counter(self, spider: Spider | None) -> bool:
+        """Whether the spider declares a counter endpoint; asked once per spider.
+
+        A runtime-checkable Protocol's isinstance inspects the class each time.
+        """
+        if spider is not self._checked_spider:
+            self._checked_spider = spider
+            self._spider_has_counter = isinstance(spider, CounterEndpoint)
+        return self._spider_has_counter
 
     def _failed(self, page: Page, counter_url: str, kind: str, reason: str) -> None:
         self.crawler.stats.inc_value(f"{COUNTER_STAT}/failed")

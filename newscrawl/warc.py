@@ -329,14 +329,27 @@ def _text(value: bytes | str) -> str:
 
 
 def _item_fields(item: Any) -> dict[str, Any]:
-    fields = dataclasses.asdict(item)
-    if isinstance(item, items.Page):
-        for name in _PAGE_FIELDS_FROM_RECORD:
-            fields.pop(name, None)
+    # Page and CardViews hold plain values only, so a shallow read gives what
+    # dataclasses.asdict would, without its recursive copy of every value; it
+    # runs for every item a crawl yields.
+    skipped = _PAGE_FIELDS_FROM_RECORD if isinstance(item, items.Page) else ()
+    fields = {
+        f.name: getattr(item, f.name) for f in dataclasses.fields(item) if f.name not in skipped
+    }
+    if any(
+        isinstance(value, _NESTED) or dataclasses.is_dataclass(value) for value in fields.values()
+    ):
+        fields = {
+            name: value for name, value in dataclasses.asdict(item).items() if name not in skipped
+        }
     return {
         name: value.isoformat() if isinstance(value, datetime) else value
         for name, value in fields.items()
     }
+
+
+# Values that dataclasses.asdict would copy recursively.
+_NESTED = (list, tuple, dict, set)
 
 
 def _build_reasons() -> dict[int, str]:
