@@ -169,7 +169,7 @@ def _argument_parser() -> argparse.ArgumentParser:
         nargs="+",
         type=Path,
         metavar="PATH",
-        help="WARC files or folders (default: $NEWSCRAWL_WARC_DIR or data/warc)",
+        help="WARC files or folders (default: $NEWSCRAWL_WARC_DIR, else 'warc' beside the archive)",
     )
     reparse.add_argument(
         "--jobs",
@@ -383,9 +383,10 @@ def _page_files(paths: Sequence[Path]) -> Iterator[Path]:
 def _run_reparse(args: argparse.Namespace) -> int:
     from newscrawl.crawling import project_settings
     from newscrawl.reparse import reparse_files
+    from newscrawl.warc import warc_dir
 
     overrides: dict[str, str] = {"NEWSCRAWL_DB": args.db} if args.db else {}
-    paths = args.warc or [Path(project_settings(overrides)["NEWSCRAWL_WARC_DIR"])]
+    paths = args.warc or [warc_dir(project_settings(overrides))]
     missing = [path for path in paths if not path.exists()]
     if missing:
         print(f"newscrawl: no such WARC file or folder: {missing[0]}", file=sys.stderr)

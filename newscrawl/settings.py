@@ -33,10 +33,11 @@ NEWSCRAWL_MAX_ERRORS = int(os.environ.get("NEWSCRAWL_MAX_ERRORS", "0"))
 # "logs" folder beside the archive.
 NEWSCRAWL_LOG_DIR = os.environ.get("NEWSCRAWL_LOG_DIR", "")
 # WARC capture of every response (newscrawl.warc): "off" disables it. The folder
-# is relative to the working directory, like NEWSCRAWL_DB; a file is rotated
-# once it reaches NEWSCRAWL_WARC_MAX_BYTES, and every run starts a new one.
+# defaults to "warc" beside the archive (data/warc for data/news.db), so a cron
+# line with --db keeps its WARC files, logs and jobs together wherever it runs.
+# A file is rotated once it reaches NEWSCRAWL_WARC_MAX_BYTES; every run starts a new one.
 NEWSCRAWL_WARC = os.environ.get("NEWSCRAWL_WARC", "on")
-NEWSCRAWL_WARC_DIR = os.environ.get("NEWSCRAWL_WARC_DIR", "data/warc")
+NEWSCRAWL_WARC_DIR = os.environ.get("NEWSCRAWL_WARC_DIR", "")
 NEWSCRAWL_WARC_MAX_BYTES = int(os.environ.get("NEWSCRAWL_WARC_MAX_BYTES", str(10**9)))
 
 # --- politeness ---------------------------------------------------------------

@@ -366,6 +366,14 @@ _REASONS = _build_reasons()
 _writers: WeakKeyDictionary[Crawler, _CrawlWarc] = WeakKeyDictionary()
 
 
+def warc_dir(settings: BaseSettings) -> Path:
+    """The WARC folder: NEWSCRAWL_WARC_DIR, else "warc" beside the archive (NEWSCRAWL_DB)."""
+    configured = settings.get("NEWSCRAWL_WARC_DIR")
+    if configured:
+        return Path(configured)
+    return Path(settings.get("NEWSCRAWL_DB", "data/news.db")).parent / "warc"
+
+
 class _CrawlWarc:
     """The crawl's writer and whether it has failed, shared by both middlewares."""
 
@@ -374,7 +382,7 @@ class _CrawlWarc:
         name = crawler.spidercls.name or "crawl"
         self.crawler = crawler
         self.files = WarcFiles(
-            settings.get("NEWSCRAWL_WARC_DIR", "data/warc"),
+            warc_dir(settings),
             prefix=name,
             max_bytes=settings.getint("NEWSCRAWL_WARC_MAX_BYTES", 10**9),
             info={

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -225,6 +226,38 @@ def test_the_warc_folder_may_come_from_the_environment(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-3000:]
     assert warc_files_in([folder])
     assert not (tmp_path / "data" / "warc").exists()
+
+
+def test_the_warc_folder_defaults_to_beside_the_archive(tmp_path: Path) -> None:
+    # Run from another directory, as cron does: nothing may land in its data/.
+    db = tmp_path / "archive" / "news.db"
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    with serve(demo_site()) as mirror:
+        done = subprocess.run(
+            [sys.executable, "-m", "newscrawl", "crawl", "unn", "--db", str(db),
+             "-a", f"base_url={mirror}", "-a", "max_pages=1",
+             "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert warc_files_in([db.parent / "warc"])
+    assert list(elsewhere.iterdir()) == []
+    # reparse finds them there too, with no --warc.
+    redone = subprocess.run(
+        [sys.executable, "-m", "newscrawl", "reparse", "--db", str(db)],
+        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=180, check=False,
+    )  # fmt: skip
+    assert redone.returncode == 0, redone.stderr[-3000:]
+    summary = re.search(r"reparse: (\d+) records;.*; (\d+) records failed", redone.stdout)
+    assert summary is not None, redone.stdout
+    assert int(summary[1]) > 0 and int(summary[2]) == 0
 
 
 def test_the_body_is_kept_as_received_and_decoded_on_reading(tmp_path: Path) -> None:
