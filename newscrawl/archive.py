@@ -21,14 +21,14 @@ import json
 import os
 import sqlite3
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
@@ -63,6 +63,8 @@ _UNWRITABLE = {
 }
 
 migrations = Migrations("newscrawl")
+
+_T = TypeVar("_T")
 
 
 @migrations()
@@ -303,6 +305,8 @@ class Archive:
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
         self.path = Path(path)
         self.read_only = read_only
+        # The writes of the open batch, to redo if one fails; None: no batch open.
+        self._batch: list[tuple[Callable[..., Any], tuple[Any, ...]]] | None = None
         with self._errors_as_archive_error("open"):
             if read_only:
                 # A URI with mode=ro never creates the file and refuses every write.
@@ -370,43 +374,146 @@ class Archive:
 
         Every view count seen is added to view_snapshots: the article's own
         (shown on `seen_on`, default the article's URL) and each related
-        card's. All of it is one transaction, so the archive never holds an
-        article without its links or links without their article.
+        card's. All of it is one transaction, or one all-or-nothing part of
+        the open batch (`begin_batch`), so the archive never holds an article
+        without its links or links without their article.
         """
+        return self._write(self._save, article, seen_on)
+
+    def _save(self, article: Article, seen_on: str | None) -> SaveOutcome:
         new_hash = content_hash(article)
         observed_at = _utc_iso(article.fetched_at)
-        with self._errors_as_archive_error("write"), self.db.atomic():
-            stored = self._stored(article.url)
-            if stored is None:
-                article_id = self._insert_article(article, new_hash, observed_at)
-                self._replace_links(article_id, article)
-                # Links saved before this article was archived now have a target.
-                self.db.execute(
-                    "UPDATE links SET target_article_id = ? "
-                    "WHERE url = ? AND target_article_id IS NULL",
-                    [article_id, article.url],
-                )
-                outcome = SaveOutcome.NEW
-            elif _instant(observed_at) >= _instant(stored.fetched_at):
-                outcome = self._save_latest(stored, article, new_hash, observed_at)
-            else:
-                self._save_earlier(stored, article, new_hash, observed_at)
-                outcome = SaveOutcome.UNCHANGED
-            self._insert_snapshots(_snapshots_of(article, observed_at, seen_on or article.url))
+        stored = self._stored(article.url)
+        if stored is None:
+            article_id = self._insert_article(article, new_hash, observed_at)
+            self._replace_links(article_id, article)
+            # Links saved before this article was archived now have a target.
+            self.db.execute(
+                "UPDATE links SET target_article_id = ? "
+                "WHERE url = ? AND target_article_id IS NULL",
+                [article_id, article.url],
+            )
+            outcome = SaveOutcome.NEW
+        elif _instant(observed_at) >= _instant(stored.fetched_at):
+            outcome = self._save_latest(stored, article, new_hash, observed_at)
+        else:
+            self._save_earlier(stored, article, new_hash, observed_at)
+            outcome = SaveOutcome.UNCHANGED
+        self._insert_snapshots(_snapshots_of(article, observed_at, seen_on or article.url))
         return outcome
+
+    def save_many(self, articles: Iterable[Article]) -> list[SaveOutcome]:
+        """`save` each article in turn, in one transaction: the same result as saving them
+        one by one (each sees the ones before), committed once. If one fails, none of them
+        is stored, unless they joined an open batch (`begin_batch`), which keeps the others.
+        """
+        with self.batch():
+            return [self.save(article) for article in articles]
 
     def add_view_snapshot(self, url: str, observed_at: datetime, views: int, seen_on: str) -> None:
         """Record that `url` showed `views` views at `observed_at`, on the page `seen_on`."""
         row = {"url": url, "observed_at": _utc_iso(observed_at), "views": views, "seen_on": seen_on}
-        with self._errors_as_archive_error("write"), self.db.atomic():
-            self._insert_snapshots([row])
+        self._write(self._insert_snapshots, [row])
 
     def record_run(self, row: dict[str, Any]) -> int:
         """Add one `crawl_runs` row (a spider's run and its result); returns its id."""
-        with self._errors_as_archive_error("write"), self.db.atomic():
-            run_id = self.db.table("crawl_runs").insert(row).last_pk
+        run_id = self._write(self._insert_run, row)
         assert isinstance(run_id, int)
         return run_id
+
+    # --- batches --------------------------------------------------------------
+    #
+    # A commit per write costs a WAL append and a flush of the full-text index
+    # each time; a batch commits many writes at once. Inside a batch each write
+    # is still all-or-nothing, but not through a savepoint: FTS5 flushes its
+    # in-memory index at every savepoint, which doubles the cost of indexing an
+    # article. Instead the batch remembers its writes, and when one fails it
+    # rolls back and redoes the others (a rare path: a bug, a full disk).
+
+    def begin_batch(self) -> None:
+        """Let the following writes join one transaction, until `commit_batch`.
+
+        For writers whose writes arrive one call at a time, like the store
+        pipeline. This connection sees the batch at once, other connections once
+        it commits. Opening an open batch does nothing.
+        """
+        if self._batch is None:
+            with self._errors_as_archive_error("write"):
+                self.db.execute("BEGIN")
+            self._batch = []
+
+    def commit_batch(self) -> None:
+        """Commit the open batch, if any. If that fails it is rolled back (ArchiveError)."""
+        if self._batch is None:
+            return
+        self._batch = None
+        with self._errors_as_archive_error("write"):
+            try:
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.conn.rollback()
+                raise
+
+    def rollback_batch(self) -> None:
+        """Drop the open batch and its writes, if a batch is open."""
+        if self._batch is not None:
+            self._batch = None
+            self.db.conn.rollback()
+
+    @property
+    def pending_writes(self) -> int:
+        """How many writes the open batch holds; 0 when none is open."""
+        return len(self._batch or ())
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """A batch around the block: committed at its end, rolled back if the block raises.
+
+        Inside an open batch it joins that batch.
+        """
+        if self._batch is not None:
+            yield
+            return
+        self.begin_batch()
+        try:
+            yield
+        except BaseException:
+            self.rollback_batch()
+            raise
+        self.commit_batch()
+
+    def _write(self, operation: Callable[..., _T], *args: Any) -> _T:
+        """One write: in a transaction of its own, or as a part of the open batch."""
+        with self._errors_as_archive_error("write"):
+            if self._batch is None:
+                with self.db.atomic():
+                    return operation(*args)
+            try:
+                result = operation(*args)
+            except BaseException:
+                self._redo_batch()
+                raise
+            self._batch.append((operation, args))
+            return result
+
+    def _redo_batch(self) -> None:
+        """After a failed write: the batch without it. If redoing fails, the batch is lost."""
+        done = self._batch or []
+        self._batch = None
+        self.db.conn.rollback()
+        self.db.execute("BEGIN")
+        try:
+            for operation, args in done:
+                operation(*args)
+        except BaseException:
+            self.db.conn.rollback()
+            raise
+        self._batch = done
+
+    # --- single writes --------------------------------------------------------
+
+    def _insert_run(self, row: dict[str, Any]) -> int | None:
+        return self.db.execute(_insert_sql("crawl_runs", row), list(row.values())).lastrowid
 
     def _stored(self, url: str) -> _Stored | None:
         row = self.db.execute(
@@ -429,7 +536,7 @@ class Archive:
             "warc_offset": article.warc_offset,
             "content_first_seen_at": observed_at,
         }
-        article_id = self.db.table("articles").insert(row).last_pk
+        article_id = self.db.execute(_insert_sql("articles", row), list(row.values())).lastrowid
         assert isinstance(article_id, int)
         return article_id
 
@@ -458,10 +565,16 @@ class Archive:
                 warc_file=article.warc_file,
                 warc_offset=article.warc_offset,
             )
-        self.db.table("articles").update(stored.id, columns)
+        self._update_article(stored.id, columns)
         if outcome is SaveOutcome.UPDATED or self._links_differ(stored.id, article):
             self._replace_links(stored.id, article)
         return outcome
+
+    def _update_article(self, article_id: int, columns: dict[str, Any]) -> None:
+        assignments = ", ".join(f"{name} = ?" for name in columns)
+        self.db.execute(
+            f"UPDATE articles SET {assignments} WHERE id = ?", [*columns.values(), article_id]
+        )
 
     def _archive_current_content(self, article_id: int) -> None:
         """Copy the row's current content into article_versions as its next version."""
@@ -486,7 +599,7 @@ class Archive:
         """
         moment = _instant(observed_at)
         if moment < _instant(stored.first_seen_at):
-            self.db.table("articles").update(stored.id, {"first_seen_at": observed_at})
+            self._update_article(stored.id, {"first_seen_at": observed_at})
         if moment >= _instant(stored.content_first_seen_at):
             return
         versions = self._versions(stored.id)
@@ -500,7 +613,7 @@ class Archive:
         if following is not None and following.content_hash == new_hash:
             self._update_version(stored.id, following.version, first_seen_at=observed_at)
         elif following is None and stored.content_hash == new_hash:
-            self.db.table("articles").update(stored.id, {"content_first_seen_at": observed_at})
+            self._update_article(stored.id, {"content_first_seen_at": observed_at})
         elif preceding is not None and preceding.content_hash == new_hash:
             self._update_version(stored.id, preceding.version, last_seen_at=observed_at)
             if article.warc_file is not None:
@@ -578,18 +691,20 @@ class Archive:
 
     def _replace_links(self, article_id: int, article: Article) -> None:
         links = [*article.links, *article.related]
-        self.db.table("links").delete_where("article_id = ?", [article_id])
+        self.db.execute("DELETE FROM links WHERE article_id = ?", [article_id])
         if not links:
             return
         targets = self._article_ids({link.url for link in links})
-        self.db.table("links").insert_all(
-            _link_row(article_id, link, targets.get(link.url)) for link in links
-        )
+        rows = [_link_row(article_id, link, targets.get(link.url)) for link in links]
+        self.db.conn.executemany(_insert_sql("links", rows[0]), [list(r.values()) for r in rows])
 
     def _insert_snapshots(self, rows: list[dict[str, Any]]) -> None:
         if rows:
-            # ignore: the unique index turns a repeated observation into a no-op.
-            self.db.table("view_snapshots").insert_all(rows, ignore=True)
+            # OR IGNORE: the unique index turns a repeated observation into a no-op.
+            self.db.conn.executemany(
+                _insert_sql("view_snapshots", rows[0], verb="INSERT OR IGNORE"),
+                [list(row.values()) for row in rows],
+            )
 
     # --- reads ----------------------------------------------------------------
 
@@ -758,6 +873,16 @@ def _snapshots_of(article: Article, observed_at: str, seen_on: str) -> list[dict
                 }
             )
     return rows
+
+
+def _insert_sql(table: str, row: dict[str, Any], verb: str = "INSERT") -> str:
+    """The INSERT of a row with these keys, for our own tables and column names only.
+
+    Plain SQL rather than sqlite-utils' insert: this is the hot path of every
+    save, and sqlite-utils introspects the schema on each call. The statement
+    text depends only on the keys, so SQLite's statement cache reuses it.
+    """
+    return f"{verb} INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})"
 
 
 # The columns that say what a link is; target_article_id is derived.

@@ -452,3 +452,67 @@ def test_opening_a_missing_archive_read_only_raises_archive_error(tmp_path: Path
 def test_bugs_in_sql_are_not_disguised_as_archive_errors(archive: Archive) -> None:
     with pytest.raises(sqlite3.OperationalError), archive._errors_as_archive_error("read"):
         archive.db.execute("SELECT no_such_column FROM articles")
+
+
+# --- batches ------------------------------------------------------------------------------
+
+
+def _dump(archive: Archive) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        table: sorted(map(tuple, archive.db.execute(f"SELECT * FROM {table}").fetchall()), key=str)
+        for table in ("articles", "links", "view_snapshots", "article_versions")
+    }
+
+
+def _observations() -> list[Article]:
+    """New articles linking each other, a revisit, an edit and an older re-parse."""
+    other = "https://unn.ua/en/news/other"
+    return [
+        make_article(),
+        make_article(other, body="Another story entirely. " * 10),
+        make_article(fetched_at=T0 + timedelta(hours=1), views=300),
+        make_article(fetched_at=T0 + timedelta(hours=2), headline="Kyiv metro: new line"),
+        make_article(other, fetched_at=T0 - timedelta(hours=1), body="Earlier text. " * 10),
+    ]
+
+
+def test_save_many_stores_exactly_what_separate_saves_store(tmp_path: Path) -> None:
+    with Archive(tmp_path / "one.db") as one, Archive(tmp_path / "many.db") as many:
+        outcomes = [one.save(article) for article in _observations()]
+        assert many.save_many(_observations()) == outcomes
+        assert _dump(many) == _dump(one)
+        assert many.pending_writes == 0
+
+
+def test_a_failed_save_in_a_batch_leaves_the_others_and_nothing_of_itself(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "news.db"
+    with Archive(db) as archive:
+        archive.begin_batch()
+        archive.save(make_article())
+        bad = make_article("https://unn.ua/en/news/bad")
+        # A link whose kind breaks the NOT NULL constraint fails the save half-way,
+        # after its article row is written.
+        bad.links = [Link(kind=None, url=URL)]  # type: ignore[arg-type]
+        with pytest.raises(sqlite3.IntegrityError):
+            archive.save(bad)
+        archive.save(make_article("https://unn.ua/en/news/third", body="Third story. " * 10))
+        with Archive(db, read_only=True) as reader:
+            assert rows(reader, "SELECT url FROM articles") == []  # not committed yet
+        archive.commit_batch()
+    with Archive(db, read_only=True) as reader:
+        urls = {row["url"] for row in rows(reader, "SELECT url FROM articles")}
+        assert urls == {URL, "https://unn.ua/en/news/third"}
+        assert (
+            rows(reader, "SELECT * FROM links WHERE article_id NOT IN (SELECT id FROM articles)")
+            == []
+        )
+
+
+def test_a_batch_that_raises_is_rolled_back(archive: Archive) -> None:
+    with pytest.raises(RuntimeError), archive.batch():
+        archive.save(make_article())
+        raise RuntimeError("stop")
+    assert rows(archive, "SELECT * FROM articles") == []
+    assert archive.pending_writes == 0

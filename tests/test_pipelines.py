@@ -220,6 +220,8 @@ def test_store_counts_new_updated_and_unchanged(
     assert stat(crawler, "newscrawl/articles_new") == 1
     assert stat(crawler, "newscrawl/articles_unchanged") == 1
     assert stat(crawler, "newscrawl/articles_updated") == 1
+    # Other connections see the batch once it commits (see the batch tests below).
+    opened[1].commit()
     with Archive(crawler.settings["NEWSCRAWL_DB"], read_only=True) as archive:
         row = next(archive.db.table("articles").rows)
         assert row["headline"] == "Green line delayed"
@@ -267,6 +269,44 @@ def test_dedupe_passes_an_archived_url_whose_content_now_matches_another(
     assert stored(opened, rewritten) is rewritten
     assert stat(crawler, "newscrawl/articles_updated") == 1
     assert stat(crawler, "newscrawl/duplicates") is None
+
+
+def committed_urls(db: str) -> set[str]:
+    """The article URLs that another connection sees: what is committed."""
+    with Archive(db, read_only=True) as archive:
+        return {row["url"] for row in archive.db.query("SELECT url FROM articles")}
+
+
+def test_store_commits_in_batches_and_at_close(crawler: Crawler) -> None:
+    db = crawler.settings["NEWSCRAWL_DB"]
+    dedupe = DedupePipeline.from_crawler(crawler)
+    store = StorePipeline.from_crawler(crawler)
+    store.batch_writes, store.batch_seconds = 5, 3600.0
+    dedupe.open_spider()
+    store.open_spider()
+    urls = [f"https://unn.ua/news/story-{n}" for n in range(7)]
+    for n, url in enumerate(urls):
+        stored((dedupe, store), make_article(url, body=f"Story number {n}. " * 10))
+        if n == 0:
+            # The batch is open: the store's own connection sees it, others do not yet.
+            assert store.archive.known_urls([url]) == {url}
+            assert committed_urls(db) == set()
+    # A full batch committed; the two articles after it wait for the next commit.
+    assert committed_urls(db) == set(urls[:5])
+    store.close_spider()
+    dedupe.close_spider()
+    assert committed_urls(db) == set(urls)
+    assert stat(crawler, "newscrawl/articles_new") == len(urls)
+
+
+def test_dedupe_sees_the_uncommitted_batch(
+    crawler: Crawler, opened: tuple[DedupePipeline, StorePipeline]
+) -> None:
+    stored(opened, make_article())
+    copy = make_article("https://unn.ua/amp/news/kyiv-metro?x=1", views=180)
+    with pytest.raises(DropItem, match="same content as the archived"):
+        stored(opened, copy)
+    assert committed_urls(crawler.settings["NEWSCRAWL_DB"]) == set()
 
 
 class _RecordingEngine:
