@@ -25,6 +25,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -49,7 +50,7 @@ logger = logging.getLogger(__name__)
 
 # Pages per task sent to a worker: big enough to amortise the hand-over,
 # small enough to keep the writer busy from the start.
-CHUNK_SIZE = 8
+CHUNK_SIZE = 16
 # What DedupePipeline counts when it drops a copy of an archived article.
 DUPLICATES_STAT = "newscrawl/duplicates"
 
@@ -254,19 +255,36 @@ class Reparser:
         self.overrides = dict(overrides or {})
         self.settings = project_settings(self.overrides)
         self.jobs = max(1, jobs)
+        self._pool: Any = None
+
+    @contextmanager
+    def workers(self) -> Iterator[None]:
+        """Start the worker processes now, so that they start up while this one reads the
+        WARC files; `run` inside the block uses them."""
+        if self.jobs == 1:
+            yield
+            return
+        # Workers start before this process opens the archive: a forked
+        # child must not inherit a live SQLite connection.
+        context = multiprocessing.get_context("forkserver")
+        with context.Pool(self.jobs, _start_worker, (self.overrides,)) as pool:
+            self._pool = pool
+            try:
+                yield
+            finally:
+                self._pool = None
 
     def run(
         self, records: Sequence[ItemRecord], progress: Callable[[int, ReparseReport], None]
     ) -> ReparseReport:
         """Replay `records` in order; `progress(done, report)` is called after each one."""
         report = ReparseReport(records=len(records))
+        if self.jobs > 1 and self._pool is None:
+            with self.workers():
+                return self.run(records, progress)
         if self.jobs > 1:
-            # Workers start before this process opens the archive: a forked
-            # child must not inherit a live SQLite connection.
-            context = multiprocessing.get_context("forkserver")
-            with context.Pool(self.jobs, _start_worker, (self.overrides,)) as pool:
-                parsed = pool.imap(_parse_in_worker, records, chunksize=CHUNK_SIZE)
-                self._write_all(parsed, report, progress)
+            parsed = self._pool.imap(_parse_in_worker, records, chunksize=CHUNK_SIZE)
+            self._write_all(parsed, report, progress)
         else:
             stage = _CpuStage(self.settings)
             self._write_all(map(stage.parse, records), report, progress)
@@ -413,9 +431,11 @@ def reparse_files(
 ) -> ReparseReport:
     """Re-parse the items recorded in `paths` (files or folders) into the archive."""
     files = warc_files_in(paths)
-    records, problems = items_to_replay(files, site=site, since=since)
-    progress = Progress(len(records), stream)
-    report = Reparser(overrides, jobs=jobs).run(records, progress)
+    reparser = Reparser(overrides, jobs=jobs)
+    with reparser.workers():
+        records, problems = items_to_replay(files, site=site, since=since)
+        progress = Progress(len(records), stream)
+        report = reparser.run(records, progress)
     progress.finish()
     report.unreadable_files = problems
     return report
