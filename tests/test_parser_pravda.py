@@ -30,7 +30,13 @@ FIXTURES = Path(__file__).parent / "fixtures" / "pravda"
 GOLDEN = FIXTURES / "golden" / f"v{PravdaParser.VERSION}"
 REGEN = os.environ.get("PRAVDA_REGEN_GOLDEN") == "1"
 # The real page and its ground truth (fundus's reference output), when ../shared is there.
-CORPUS_PAGE = Path("/work/shared/corpus/fundus/Pravda_2026_01_08.html.gz")
+CORPUS_PAGE = (
+    Path(__file__).resolve().parents[1].parent
+    / "shared"
+    / "corpus"
+    / "fundus"
+    / "Pravda_2026_01_08.html.gz"
+)
 
 UK_URL = "https://www.pravda.com.ua/news/2025/02/05/7497001/"
 EN_URL = "https://www.pravda.com.ua/eng/news/2024/12/31/7491234/"
