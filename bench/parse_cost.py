@@ -99,13 +99,15 @@ def timings(
 ) -> tuple[list[float], list[float]]:
     """Milliseconds per page for both, the best of `rounds` runs of each page.
 
-    The two take turns on every page, so load from other processes on a shared
-    machine slows both alike instead of whichever happened to run during it.
+    The two take turns on every page, in alternating order, so load from other
+    processes on a shared machine slows both alike, and neither always finds the
+    caches warmed by the other.
     """
     best = {ours: [float("inf")] * len(pages), theirs: [float("inf")] * len(pages)}
-    for _ in range(rounds):
+    for round_number in range(rounds):
         for i, (url, html) in enumerate(pages):
-            for work, times in best.items():
+            order = list(best.items())
+            for work, times in order if (i + round_number) % 2 == 0 else reversed(order):
                 start = time.perf_counter()
                 work(html, url)
                 times[i] = min(times[i], (time.perf_counter() - start) * 1000)
