@@ -44,3 +44,8 @@ def prefilled_archive(articles: int, cache: Path) -> Path:
     partial.rename(path)
     print(f"  built in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
     return path
+
+
+if __name__ == "__main__":
+    # python bench/_prefill.py ARTICLES CACHE_DIR: build (or find) and print the path.
+    print(prefilled_archive(int(sys.argv[1]), Path(sys.argv[2])))
