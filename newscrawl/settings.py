@@ -25,6 +25,10 @@ NEWSCRAWL_CONTACT_URL = os.environ.get(
 # Age-based revisits of archived articles, as AGE:INTERVAL rules (newscrawl.revisits):
 # every run under 24 h, daily until 7 days, weekly until 30 days, then never.
 NEWSCRAWL_REVISITS = os.environ.get("NEWSCRAWL_REVISITS", "24h:0,7d:1d,30d:7d")
+# At most this many revisits per spider run, youngest articles first; the others
+# stay due for the next run. 0: no limit. For a busy site crawled every few
+# minutes, where "every run while under 24 hours" means its whole day each run.
+NEWSCRAWL_MAX_REVISITS = int(os.environ.get("NEWSCRAWL_MAX_REVISITS", "0"))
 # Fix the crawl's clock (ISO 8601), for tests and replays; empty means the real time.
 NEWSCRAWL_NOW = os.environ.get("NEWSCRAWL_NOW", "")
 # `newscrawl crawl` exits non-zero when a spider logs more ERROR lines than this.

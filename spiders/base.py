@@ -163,6 +163,16 @@ class NewsSiteSpider(scrapy.Spider):
         site = (urlsplit(self.site_url).hostname or "").lower().removeprefix("www.")
         due = self._archive.urls_due_for_revisit(site, self._now(), schedule)
         due = [url for url in due if self.language_of(url) in self.selected_languages]
+        limit = self.settings.getint("NEWSCRAWL_MAX_REVISITS")
+        if 0 < limit < len(due):
+            # Youngest first: their counts move fastest; the rest stay due.
+            self.logger.info(
+                "%d archived articles are due for a revisit; revisiting the %d youngest "
+                "(NEWSCRAWL_MAX_REVISITS)",
+                len(due),
+                limit,
+            )
+            return due[:limit]
         self.logger.info("%d archived articles are due for a revisit", len(due))
         return due
 

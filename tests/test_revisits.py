@@ -187,3 +187,27 @@ def test_revisits_can_be_switched_off(start_mirror: StartMirror, tmp_path: Path)
     assert done.returncode == 0, done.stderr
     assert not [path for path in mirror.hits if "/news/" in path]
     assert crawl_runs(db)[-1]["revisits"] == 0
+
+
+def test_revisits_per_run_can_be_capped_youngest_first(
+    start_mirror: StartMirror, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    stories = generated_stories(3, T0, spacing=HOUR)
+    mirror = start_mirror(demo_site("r", stories=stories))
+    args = ["crawl", "unn", "--db", str(db), "-a", f"base_url={mirror}", *FAST]
+    assert newscrawl(args, tmp_path, env={"NEWSCRAWL_NOW": T0.isoformat()}).returncode == 0
+    mirror.hits.clear()
+
+    later = {"NEWSCRAWL_NOW": (T0 + HOUR).isoformat(), "NEWSCRAWL_MAX_REVISITS": "2"}
+    done = newscrawl(args, tmp_path, env=later)
+
+    assert done.returncode == 0, done.stderr
+    assert crawl_runs(db)[-1]["revisits"] == 2
+    published = sorted(
+        (row["published_at"], row["url"])
+        for row in rows(db, "SELECT url, published_at FROM articles")
+    )
+    revisited = {path for path in mirror.hits if "/news/" in path}
+    youngest_two = {url.removeprefix("https://unn.ua") for _, url in published[-2:]}
+    assert revisited == youngest_two
