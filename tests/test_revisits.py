@@ -12,6 +12,7 @@ import pytest
 
 from newscrawl.archive import Archive
 from newscrawl.demo import Story, demo_site, generated_stories
+from newscrawl.mirror import Mirror
 from newscrawl.revisits import RevisitRule, duration, revisit_schedule
 from tests.conftest import StartMirror, rows
 from tests.test_cron import FAST, crawl_runs, newscrawl
@@ -173,13 +174,21 @@ def test_revisits_add_view_snapshots_on_schedule(start_mirror: StartMirror, tmp_
     assert all(row["first_seen_at"] == at(T0) for row in articles.values())
 
 
-def test_revisits_can_be_switched_off(start_mirror: StartMirror, tmp_path: Path) -> None:
+def _three_articles_crawled_at_t0(
+    start_mirror: StartMirror, tmp_path: Path
+) -> tuple[Path, Mirror, list[str]]:
+    """An archive of three articles published an hour apart, crawled at T0; hits cleared."""
     db = tmp_path / "news.db"
     stories = generated_stories(3, T0, spacing=HOUR)
     mirror = start_mirror(demo_site("r", stories=stories))
     args = ["crawl", "unn", "--db", str(db), "-a", f"base_url={mirror}", *FAST]
     assert newscrawl(args, tmp_path, env={"NEWSCRAWL_NOW": T0.isoformat()}).returncode == 0
     mirror.hits.clear()
+    return db, mirror, args
+
+
+def test_revisits_can_be_switched_off(start_mirror: StartMirror, tmp_path: Path) -> None:
+    db, mirror, args = _three_articles_crawled_at_t0(start_mirror, tmp_path)
 
     later = {"NEWSCRAWL_NOW": (T0 + HOUR).isoformat(), "NEWSCRAWL_REVISITS": "off"}
     done = newscrawl(args, tmp_path, env=later)
@@ -192,12 +201,7 @@ def test_revisits_can_be_switched_off(start_mirror: StartMirror, tmp_path: Path)
 def test_revisits_per_run_can_be_capped_youngest_first(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:
-    db = tmp_path / "news.db"
-    stories = generated_stories(3, T0, spacing=HOUR)
-    mirror = start_mirror(demo_site("r", stories=stories))
-    args = ["crawl", "unn", "--db", str(db), "-a", f"base_url={mirror}", *FAST]
-    assert newscrawl(args, tmp_path, env={"NEWSCRAWL_NOW": T0.isoformat()}).returncode == 0
-    mirror.hits.clear()
+    db, mirror, args = _three_articles_crawled_at_t0(start_mirror, tmp_path)
 
     later = {"NEWSCRAWL_NOW": (T0 + HOUR).isoformat(), "NEWSCRAWL_MAX_REVISITS": "2"}
     done = newscrawl(args, tmp_path, env=later)
