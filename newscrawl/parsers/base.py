@@ -8,8 +8,10 @@ else needs to change to add a site.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any, ClassVar
+from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
 
@@ -34,6 +36,10 @@ class SiteParser(ABC):
     # The languages the site publishes in; language detection chooses among them
     # only. Empty: any language langdetect knows.
     LANGUAGES: ClassVar[tuple[str, ...]] = ()
+    # The language of a page that declares none: by its URL's first path segment
+    # ({"eng": "en"} for /eng/news/...), else DEFAULT_LANGUAGE.
+    URL_LANGUAGES: ClassVar[Mapping[str, str]] = {}
+    DEFAULT_LANGUAGE: ClassVar[str | None] = None
     # How much of the text langdetect reads, and its random trials (None: its 7).
     # Choosing among a site's two or three languages needs far less text than
     # choosing among all 55 profiles; langdetect's time grows with both. On every
@@ -73,6 +79,14 @@ class SiteParser(ABC):
         )
 
     # --- page-level helpers shared by site parsers ------------------------------
+
+    def language_hint_of_page(self, root: HtmlElement, article_url: str) -> str | None:
+        """The page's declared language (`<html lang>`), else the one its URL implies."""
+        declared = language_code(root.get("lang"))
+        if declared:
+            return declared
+        first = urlsplit(article_url).path.lstrip("/").split("/", 1)[0]
+        return self.URL_LANGUAGES.get(first, self.DEFAULT_LANGUAGE)
 
     def canonical_url_of_page(self, root: HtmlElement, url: str) -> str:
         """The URL to archive the page under: its own canonical link if it stays on SITE."""

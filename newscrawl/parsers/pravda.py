@@ -11,6 +11,7 @@ date ("8 января, 17:46") and the text. Paths: `/news/...`, `/articles/...`
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -27,7 +28,6 @@ from newscrawl.parsers.html import (
     meta_content,
     parsed_html,
 )
-from newscrawl.parsers.language import language_code
 from newscrawl.parsers.views import views_from_text
 
 # The label that opens a read-also paragraph, in the site's three languages:
@@ -43,7 +43,6 @@ _READ_ALSO_LABEL = re.compile(
 _DATE_PUNCTUATION = " \t\n,;()[]–—-|•"
 # A byline at the end of the text repeats the authors: "Ім'я Прізвище, Ім'я Прізвище".
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\sта\s|\sі\s|\sи\s|\sand\s)\s*")
-_LANGUAGE_PREFIXES = {"rus": "ru", "eng": "en"}
 
 
 class PravdaParser(SiteParser):
@@ -56,7 +55,8 @@ class PravdaParser(SiteParser):
     SITE: ClassVar[str] = "pravda.com.ua"
     LANGUAGES: ClassVar[tuple[str, ...]] = ("uk", "ru", "en")
     HOST: ClassVar[str] = "www.pravda.com.ua"
-    DEFAULT_LANGUAGE: ClassVar[str] = "uk"
+    URL_LANGUAGES: ClassVar[Mapping[str, str]] = {"rus": "ru", "eng": "en"}
+    DEFAULT_LANGUAGE: ClassVar[str | None] = "uk"
 
     # CSS selectors (lxml cssselect).
     ARTICLE: ClassVar[str] = "article.post_article"
@@ -108,7 +108,7 @@ class PravdaParser(SiteParser):
         article_url = self.canonical_url_of_page(root, url)
         article = Article(url=article_url, site=self.SITE, fetched_at=fetched_at)
         article.alternates = self.alternates_of_page(root, article_url)
-        hint = self._language_hint(root, article_url)
+        hint = self.language_hint_of_page(root, article_url)
         jsonld = self.jsonld_article_of_page(root)
         scope = _first(root, self.ARTICLE)
         if scope is None:
@@ -133,13 +133,6 @@ class PravdaParser(SiteParser):
         return article
 
     # ---------------------------------------------------------- page-level
-
-    def _language_hint(self, root: HtmlElement, article_url: str) -> str:
-        declared = language_code(root.get("lang"))
-        if declared:
-            return declared
-        first = urlsplit(article_url).path.lstrip("/").split("/", 1)[0]
-        return _LANGUAGE_PREFIXES.get(first, self.DEFAULT_LANGUAGE)
 
     # -------------------------------------------------------------- fields
 

@@ -10,6 +10,7 @@ the parser also recognises the content itself (a link ending in `dd.mm.yy, HH:MM
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -58,7 +59,6 @@ _READ_ALSO_LABEL = re.compile(
     r"(read also|see also|читайте також|також читайте|дивіться також|читайте также)\s*[:.]?",
     re.IGNORECASE,
 )
-_LANG_PREFIX = re.compile(r"^/(en|ru)(?:/|$)")
 
 
 class UnnParser(SiteParser):
@@ -72,7 +72,8 @@ class UnnParser(SiteParser):
     LANGUAGES: ClassVar[tuple[str, ...]] = ("uk", "ru", "en")
     HOME: ClassVar[str] = "https://unn.ua/"
     TITLE_SUFFIX: ClassVar[str] = " | УНН"
-    DEFAULT_LANGUAGE: ClassVar[str] = "uk"
+    URL_LANGUAGES: ClassVar[Mapping[str, str]] = {"en": "en", "ru": "ru"}
+    DEFAULT_LANGUAGE: ClassVar[str | None] = "uk"
 
     # CSS-module class prefixes (component_element__); the hash after "__" varies.
     CARD: ClassVar[str] = "single-news-card_root__"
@@ -132,7 +133,7 @@ class UnnParser(SiteParser):
         article_url = self.canonical_url_of_page(root, url)
         article = Article(url=article_url, site=self.SITE, fetched_at=fetched_at)
         article.alternates = self.alternates_of_page(root, article_url)
-        hint = self._language_hint(root, article_url)
+        hint = self.language_hint_of_page(root, article_url)
         jsonld = self.jsonld_article_of_page(root)
         card = first_by_class_prefix(root, self.CARD)
         if not self._is_article_page(root, card, jsonld):
@@ -161,13 +162,6 @@ class UnnParser(SiteParser):
         return article
 
     # ---------------------------------------------------------- page-level
-
-    def _language_hint(self, root: HtmlElement, article_url: str) -> str:
-        declared = language_code(root.get("lang"))
-        if declared:
-            return declared
-        prefix = _LANG_PREFIX.match(urlsplit(article_url).path)
-        return prefix[1] if prefix else self.DEFAULT_LANGUAGE
 
     def _is_article_page(
         self, root: HtmlElement, card: HtmlElement | None, jsonld: dict[str, Any]
