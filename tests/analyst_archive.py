@@ -10,7 +10,6 @@ expect from the demo stories and from what the mirror served.
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from pathlib import Path
 
 from newscrawl.demo import Version, demo_site, demo_stories
 from newscrawl.mirror import Resource, serve
-from tests.conftest import CRAWL_TIMEOUT, REPO_ROOT
+from tests.conftest import CRAWL_TIMEOUT, REPO_ROOT, subprocess_env
 
 VIEWS_GAIN = 500
 # Listed first on page 1 of the Ukrainian listing, so the second run fetches it again.
@@ -65,14 +64,10 @@ def newscrawl_crawl(db: Path, base_url: str, *settings: str) -> subprocess.Compl
     ]  # fmt: skip
     for setting in settings:
         command += ["-s", setting]
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    for name in ("NEWSCRAWL_DB", "NEWSCRAWL_NOW"):
-        env.pop(name, None)
     return subprocess.run(
         command,
         cwd=REPO_ROOT,
-        env=env,
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=CRAWL_TIMEOUT,
@@ -116,9 +111,7 @@ def free_port() -> int:
 @contextmanager
 def running_server(command: Sequence[str], port: int) -> Iterator[str]:
     """Run a web server `command` listening on `port`; yields its base URL once it answers."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    env.pop("NEWSCRAWL_DB", None)
+    env = subprocess_env()
     base_url = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryFile("w+") as output:
         process = subprocess.Popen(

@@ -50,6 +50,14 @@ def demo_mirror(start_mirror: StartMirror) -> Mirror:
     return start_mirror(demo_site())
 
 
+def subprocess_env() -> dict[str, str]:
+    """The environment for a newscrawl subprocess: this checkout importable, and no
+    NEWSCRAWL_* variables, so a developer's own settings never reach a test's run."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
 def crawl(args: Sequence[str], db: Path, spider: str = "unn") -> CrawlRun:
     """Run a real ``scrapy crawl <spider>`` (unn by default) in a subprocess, into `db`.
 
@@ -69,14 +77,10 @@ def crawl(args: Sequence[str], db: Path, spider: str = "unn") -> CrawlRun:
         "-s", f"NEWSCRAWL_WARC_DIR={db.parent / 'warc'}",
         *args,
     ]  # fmt: skip
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
-    for name in ("NEWSCRAWL_DB", "NEWSCRAWL_WARC", "NEWSCRAWL_WARC_DIR"):
-        env.pop(name, None)
     done = subprocess.run(
         command,
         cwd=REPO_ROOT,
-        env=env,
+        env=subprocess_env(),
         capture_output=True,
         text=True,
         timeout=CRAWL_TIMEOUT,

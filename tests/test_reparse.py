@@ -24,7 +24,7 @@ from newscrawl.items import Page
 from newscrawl.mirror import Resource, serve
 from newscrawl.reparse import reparse_files
 from newscrawl.warc import WarcFiles
-from tests.conftest import REPO_ROOT, crawl, rows
+from tests.conftest import crawl, rows, subprocess_env
 
 T0 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 # Every archived article is due again on every run, whatever its age.
@@ -57,8 +57,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
 
 def reparse(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The real `newscrawl reparse` in a subprocess."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env = subprocess_env()
     return subprocess.run(
         [sys.executable, "-m", "newscrawl", "reparse", *args],
         cwd=cwd,
