@@ -127,6 +127,34 @@ def test_headline_dash_tail_cut_where_h1_agrees() -> None:
     assert article.headline == "Ein langer Titel zur Sache"
 
 
+def test_headline_from_jsonld_name_when_the_page_repeats_it() -> None:
+    ld = (
+        '{"@type": "NewsArticle", "headline": "Radwege am Ring",'
+        ' "name": "Stadtrat beschließt neue Radwege am Ring bis 2027"}'
+    )
+    og = '<meta property="og:title" content="Stadtrat beschließt neue Radwege am Ring bis 2027">'
+    html = page(f'<script type="application/ld+json">{ld}</script>{og}')
+    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    assert article.headline == "Stadtrat beschließt neue Radwege am Ring bis 2027"
+
+
+def test_headline_from_jsonld_headline_when_its_name_stands_alone() -> None:
+    ld = '{"@type": "NewsArticle", "headline": "Radwege am Ring", "name": "radwege-ring-2027"}'
+    og = '<meta property="og:title" content="Stadtrat beschließt neue Radwege">'
+    html = page(f'<script type="application/ld+json">{ld}</script>{og}')
+    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    assert article.headline == "Radwege am Ring"
+
+
+def test_headline_from_meta_headline_when_there_is_no_jsonld() -> None:
+    head = (
+        '<meta name="headline" content="Neue Radwege am Ring beschlossen">'
+        '<meta property="og:title" content="Neue Radwege am Ring beschlossen-Verkehr">'
+    )
+    article = GenericParser().parse(page(head), "https://x.example/a", FETCHED)
+    assert article.headline == "Neue Radwege am Ring beschlossen"
+
+
 def test_headline_kicker_kept_when_every_source_has_it() -> None:
     ld = '{"@type": "NewsArticle", "headline": "Radverkehr: Neue Wege am Ring"}'
     html = page(f'<script type="application/ld+json">{ld}</script>').replace(

@@ -227,7 +227,7 @@ class GenericParser(SiteParser):
 
     # Not registered by domain: the registry falls back to it.
     DOMAINS: ClassVar[tuple[str, ...]] = ()
-    VERSION: ClassVar[str] = "3"
+    VERSION: ClassVar[str] = "4"
 
     ARTICLE_TYPES: ClassVar[frozenset[str]] = ARTICLE_JSONLD_TYPES
     PUBLISHER_TYPES: ClassVar[frozenset[str]] = frozenset(
@@ -418,18 +418,24 @@ class GenericParser(SiteParser):
         root = page.root
         h1s = [text for h in root.xpath("//h1") if (text := element_text(h))]
         raw = [
-            _string(page.ld.get("headline")) or "",
+            # A `<meta name="headline">` says what JSON-LD would, on pages without it.
+            _string(page.ld.get("headline")) or page.meta.first("headline") or "",
+            _string(page.ld.get("name")) or "",
             page.meta.first("og:title") or "",
             page.meta.first("twitter:title") or "",
             folded_text(root.findtext(".//title")),
         ]
-        jsonld, og, twitter, title = (
+        jsonld, name, og, twitter, title = (
             self._without_site_affixes(_unescaped(text), page.publisher_keys) for text in raw
         )
         # The article's <h1> is the one another source agrees with; a page can have a
         # logo or a login box as its first <h1>.
-        agreed = {_key(text) for text in (jsonld, og, twitter, title) if text}
+        agreed = {_key(text) for text in (jsonld, name, og, twitter, title) if text}
         h1 = next((h for h in h1s if _key(h) in agreed), h1s[0] if h1s else "")
+        # An article object can carry two titles: a short `headline` written for search
+        # results and its full `name`. The one the page repeats is the article's.
+        if name and _key(name) != _key(jsonld) and _key(name) in {_key(og), _key(h1)}:
+            jsonld = name
         ordered = [jsonld, og, h1, twitter, title]
         # " | Section" tails: cut them where the rest is what another source says.
         references = [text for text in ordered if text]
