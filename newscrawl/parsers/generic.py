@@ -323,12 +323,8 @@ class GenericParser(SiteParser):
     # ----------------------------------------------------------------- parse
 
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
-        if fetched_at.tzinfo is None:
-            fetched_at = fetched_at.replace(tzinfo=UTC)
-        root = parsed_html(html, comments=False)
-        ld_all = jsonld_objects(root)
-        page = _Page(root, url, fetched_at, self._article_jsonld(ld_all), ld_all, _MetaTags(root))
-        page.publisher_keys = self._publisher_keys(page)
+        page = self._page(html, url, fetched_at)
+        root = page.root
         article_url = self._article_url(root, url)
 
         headline_candidates = self._headline_candidates(page)
@@ -344,7 +340,7 @@ class GenericParser(SiteParser):
         return Article(
             url=article_url,
             site=links.site_of(article_url),
-            fetched_at=fetched_at,
+            fetched_at=page.fetched_at,
             headline=headline,
             summary=summary,
             body=body,
@@ -361,6 +357,16 @@ class GenericParser(SiteParser):
         )
 
     # ---------------------------------------------------------- page-level
+
+    def _page(self, html: str, url: str, fetched_at: datetime) -> _Page:
+        """The parsed page and what every field reader shares (fetch time made aware)."""
+        if fetched_at.tzinfo is None:
+            fetched_at = fetched_at.replace(tzinfo=UTC)
+        root = parsed_html(html, comments=False)
+        ld_all = jsonld_objects(root)
+        page = _Page(root, url, fetched_at, self._article_jsonld(ld_all), ld_all, _MetaTags(root))
+        page.publisher_keys = self._publisher_keys(page)
+        return page
 
     def _article_jsonld(self, objects: list[dict[str, Any]]) -> dict[str, Any]:
         for obj in objects:
