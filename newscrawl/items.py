@@ -85,6 +85,7 @@ class Page:
     # What discovery learned about the page before fetching it. The parser's
     # own findings win; these only fill gaps (published_source becomes "feed").
     feed_published_at: datetime | None = None
+    feed_title: str | None = None  # the item's title in a feed or news:title in a sitemap
     # A view count fetched apart from the page, from the site's counter endpoint
     # (`/article/<id>/count-view.html` and the like). Wins over the page's own.
     counted_views: int | None = None

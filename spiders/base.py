@@ -127,8 +127,10 @@ class NewsSiteSpider(scrapy.Spider):
         # Asked once, before this crawl fetches it: asking later would count
         # the crawl's own writes and stop paging early on a first crawl.
         self._archived_before: dict[str, bool] = {}
-        # Feed dates by canonical URL, whichever request ends up fetching the page.
+        # Feed dates and titles by canonical URL, whichever request ends up fetching
+        # the page.
         self._feed_dates: dict[str, datetime] = {}
+        self._feed_titles: dict[str, str] = {}
         # Canonical URLs of the articles this crawl has asked for, from any source.
         self._requested: set[str] = set()
 
@@ -139,8 +141,9 @@ class NewsSiteSpider(scrapy.Spider):
         state = getattr(self, "state", None)
         if state is not None:
             # With a JOBDIR (newscrawl crawl --resume) Scrapy persists spider.state,
-            # so feed dates survive for the article requests still queued.
+            # so feed dates and titles survive for the article requests still queued.
             self._feed_dates = state.setdefault("feed_dates", self._feed_dates)
+            self._feed_titles = state.setdefault("feed_titles", self._feed_titles)
         for language in self.selected_languages:
             for path in self.feeds.get(language, ()):
                 # Feeds first: their dates must be known before the articles arrive.
@@ -177,7 +180,7 @@ class NewsSiteSpider(scrapy.Spider):
         return due
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
-        """Article requests for the feed's items; each item's date travels with it."""
+        """Article requests for the feed's items; each item's date and title travel with it."""
         # From the bytes: feeds are often served as application/octet-stream or with no
         # charset, and the XML declaration knows the encoding best.
         selector = Selector(body=response.body, type="xml")
@@ -197,6 +200,9 @@ class NewsSiteSpider(scrapy.Spider):
             )
             if published is not None:
                 self._feed_dates.setdefault(url, published)
+            title = " ".join("".join(item.xpath("title//text()").getall()).split())
+            if title:
+                self._feed_titles.setdefault(url, title)
             found.append(url)
         self.logger.info("feed %s: %d articles", self.site_url_of(response), len(found))
         yield from self._article_requests(found)
@@ -248,6 +254,7 @@ class NewsSiteSpider(scrapy.Spider):
             content_type=content_type.decode("latin-1") if content_type else None,
             status=response.status,
             feed_published_at=self._feed_dates.get(canonical),
+            feed_title=self._feed_titles.get(canonical),
         )
 
     # --- errors -----------------------------------------------------------------

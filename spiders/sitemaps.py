@@ -26,6 +26,12 @@ __all__ = ["Sitemap", "SitemapEntry", "SitemapError", "SitemapNewsSiteSpider", "
 # A sitemap holds at most 50,000 URLs and 50 MB uncompressed (sitemaps.org);
 # anything bigger is not a sitemap, or a decompression bomb.
 MAX_SITEMAP_BYTES = 50 * 1024 * 1024
+MEDIA_NAMESPACES = frozenset(
+    {
+        "http://www.google.com/schemas/sitemap-image/1.1",
+        "http://www.google.com/schemas/sitemap-video/1.1",
+    }
+)
 
 
 class SitemapError(ValueError):
@@ -99,12 +105,19 @@ def w3c_datetime(text: str | None) -> datetime | None:
 
 
 def _fields(element: lxml.etree._Element) -> dict[str, str]:
-    """The text of an entry's fields by local name, news:news's children included."""
+    """The text of an entry's fields by local name, news:news's children included.
+
+    Image and video extensions are left out: their `image:title` and `video:title`
+    name a picture or a clip, not the article.
+    """
     found: dict[str, str] = {}
     for child in element.iter():
         if child is element or not isinstance(child.tag, str):
             continue
-        name = lxml.etree.QName(child).localname
+        qname = lxml.etree.QName(child)
+        if qname.namespace in MEDIA_NAMESPACES:
+            continue
+        name = qname.localname
         text = " ".join((child.text or "").split())
         if text and name not in found:
             found[name] = text
@@ -199,6 +212,8 @@ class SitemapNewsSiteSpider(NewsSiteSpider):
                 continue
             if entry.published_at is not None:
                 self._feed_dates.setdefault(url, entry.published_at)
+            if entry.title:
+                self._feed_titles.setdefault(url, entry.title)
             urls.append(url)
         return list(dict.fromkeys(urls))
 

@@ -155,6 +155,13 @@ def test_headline_from_meta_headline_when_there_is_no_jsonld() -> None:
     assert article.headline == "Neue Radwege am Ring beschlossen"
 
 
+def test_headline_absent_when_the_only_title_is_the_site_name() -> None:
+    head = '<meta property="og:site_name" content="Die Neue Testzeitung">'
+    html = page(head).replace("<title>T</title>", "<title>Die Neue Testzeitung</title>")
+    html = html.replace("<h1>T</h1>", "<h1>Die Neue Testzeitung</h1>")
+    assert GenericParser().parse(html, "https://x.example/a", FETCHED).headline is None
+
+
 def test_headline_kicker_kept_when_every_source_has_it() -> None:
     ld = '{"@type": "NewsArticle", "headline": "Radverkehr: Neue Wege am Ring"}'
     html = page(f'<script type="application/ld+json">{ld}</script>').replace(

@@ -63,6 +63,33 @@ def test_page_date_wins_over_the_feed_date() -> None:
     assert article.published_at is not None and article.published_at.year == 2024
 
 
+def test_feed_title_fills_a_missing_page_headline() -> None:
+    html = "<html><head><title>Unknown Gazette</title>"
+    html += '<meta property="og:site_name" content="Unknown Gazette"></head><body><article>'
+    html += "<p>" + "The council met on Tuesday and approved the plan. " * 8 + "</p>"
+    html += "</article></body></html>"
+    page = Page(
+        url="https://gazette.example/news/plan",
+        body=html.encode(),
+        fetched_at=FETCHED,
+        feed_title="Council approves the plan",
+    )
+    assert article_from_page(page).headline == "Council approves the plan"
+    page.feed_title = None
+    assert article_from_page(page).headline is None
+
+
+def test_page_headline_wins_over_the_feed_title() -> None:
+    page = Page(
+        url=SEED_URL,
+        body=(FIXTURES / "seed_en.html").read_bytes(),
+        fetched_at=FETCHED,
+        feed_title="A title the feed gave",
+    )
+    headline = article_from_page(page).headline
+    assert headline and headline != "A title the feed gave"
+
+
 def test_a_page_cut_short_is_refused() -> None:
     body = (FIXTURES / "seed_en.html").read_bytes()
     page = Page(url=SEED_URL, body=body[: len(body) // 2], fetched_at=FETCHED)

@@ -245,24 +245,36 @@ def test_progress_is_a_bar_on_a_terminal(history: History, tmp_path: Path) -> No
 # --- items beyond the page itself ----------------------------------------------------------------
 
 
-def test_counter_views_recorded_with_the_page_survive_a_reparse(tmp_path: Path) -> None:
-    """A count from a site's counter endpoint is part of the recorded Page: re-parses keep it."""
-    site = demo_site()
-    path = next(p for p in site if p.startswith("/en/news/"))
-    url = f"https://unn.ua{path}"
+def reparsed_page(tmp_path: Path, url: str, body: bytes, **hints: Any) -> dict[str, Any]:
+    """The article row a reparse makes of one recorded exchange and its Page item."""
     files = WarcFiles(tmp_path / "warc", prefix="test", max_bytes=10**9)
     request = Request(url)
-    response = HtmlResponse(url, body=site[path].body, headers={"Content-Type": HTML},
-                            request=request)  # fmt: skip
+    response = HtmlResponse(url, body=body, headers={"Content-Type": HTML}, request=request)
     position = files.write_exchange(request, response, T0)
-    page = Page(url=url, body=site[path].body, fetched_at=T0, content_type=HTML,
-                counted_views=4321)  # fmt: skip
-    files.write_item(page, position, url)
+    files.write_item(Page(url=url, body=body, fetched_at=T0, content_type=HTML, **hints),
+                     position, url)  # fmt: skip
     files.close()
     db = tmp_path / "news.db"
     report = reparse_files([tmp_path / "warc"], overrides={"NEWSCRAWL_DB": str(db)})
     assert (report.new, report.failures) == (1, [])
     (article,) = rows(db, "SELECT * FROM articles")
-    assert article["views"] == 4321
     assert (article["warc_file"], article["warc_offset"]) == (position.file, position.offset)
     assert article["fetched_at"] == "2024-06-01T09:00:00+00:00"
+    return dict(article)
+
+
+def test_counter_views_recorded_with_the_page_survive_a_reparse(tmp_path: Path) -> None:
+    """A count from a site's counter endpoint is part of the recorded Page: re-parses keep it."""
+    site = demo_site()
+    path = next(p for p in site if p.startswith("/en/news/"))
+    article = reparsed_page(tmp_path, f"https://unn.ua{path}", site[path].body, counted_views=4321)
+    assert article["views"] == 4321
+
+
+def test_a_feed_title_recorded_with_the_page_survives_a_reparse(tmp_path: Path) -> None:
+    """A page without a title of its own: the feed's, recorded with the Page, stays its headline."""
+    text = "The council met on Tuesday and approved the plan for the river bank. " * 8
+    body = f"<html><body><article><p>{text}</p></article></body></html>".encode()
+    title = "Council approves the river bank plan"
+    article = reparsed_page(tmp_path, "https://gazette.example/news/plan", body, feed_title=title)
+    assert article["headline"] == title

@@ -46,6 +46,8 @@ class Story:
     # Shown in the page as article:published_time; None: the page shows no date.
     published: str | None
     paragraphs: tuple[str, ...]
+    # False: the page has no title of its own, only its feed or sitemap names it.
+    shows_headline: bool = True
 
 
 STORIES = (
@@ -106,6 +108,7 @@ STORIES = (
             "Benches cost little, last for decades and turn streets into places where "
             "people stay rather than hurry through.",
         ),
+        shows_headline=False,
     ),
     Story(
         "/politics/council-approves-the-budget",
@@ -118,6 +121,7 @@ STORIES = (
             "The opposition voted against it, saying the plan leaves too little for the "
             "repair of old housing blocks in the suburbs.",
         ),
+        shows_headline=False,
     ),
     Story(
         "/2024/12/30/new-year-fireworks-cancelled/",
@@ -151,9 +155,12 @@ def article_page(story: Story, origin: str) -> bytes:
         if story.published
         else ""
     )
+    shown = story.headline if story.shows_headline else None
     template = Template((FIXTURES / "article.html").read_text(encoding="utf-8"))
     return template.substitute(
-        headline=story.headline,
+        title=f"{shown} | City Herald" if shown else "City Herald",
+        title_meta=f'<meta property="og:title" content="{shown}">' if shown else "",
+        h1=f"<h1>{shown}</h1>" if shown else "",
         author=story.author,
         author_slug=story.author.lower().replace(" ", "-"),
         meta=meta,
@@ -304,7 +311,7 @@ def test_sitemaps_give_their_news_fields() -> None:
     assert not sitemap.is_index
     first = sitemap.entries[0]
     assert first.url == f"{SITE}/politics/council-approves-the-budget"
-    assert first.title == "Council approves the budget"
+    assert first.title == "Council approves the budget"  # not the image:title before it
     assert first.published_at == datetime.fromisoformat("2025-03-02T16:45:00+02:00")
     index = read_sitemap(gzip.compress(fixture("sitemap_index.xml", SITE, "")))
     assert index.is_index
@@ -365,6 +372,18 @@ def test_a_news_sitemap_date_stands_in_for_a_page_without_one(
     assert datetime.fromisoformat(str(row["published_at"])) == datetime.fromisoformat(
         "2025-03-02T16:45:00+02:00"
     )
+
+
+@pytest.mark.parametrize(
+    "path", ["/politics/council-approves-the-budget", "/opinion/why-the-city-needs-more-benches"]
+)
+def test_a_feed_or_news_sitemap_title_stands_in_for_a_page_without_one(
+    feeds_and_sitemap_crawl: NewsCrawl, path: str
+) -> None:
+    # news:title in the Google News sitemap, <title> of the Atom entry; the page's own
+    # <title> is the site's name alone and no headline.
+    row = feeds_and_sitemap_crawl.articles()[SITE + path]
+    assert row["headline"] == BY_PATH[path].headline
 
 
 def test_a_second_run_skips_older_dated_sitemaps(

@@ -78,6 +78,10 @@ def article_from_page(page: Page) -> Article:
     if article.published_at is None and page.feed_published_at is not None:
         article.published_at = parser.local_time(page.feed_published_at)
         article.published_source = "feed"
+    if article.headline is None and page.feed_title:
+        # A page whose markup lost its title (a redesign, an app shell) is still an
+        # article the feed vouched for; without a headline validation would drop it.
+        article.headline = page.feed_title
     return article
 
 

@@ -442,7 +442,12 @@ class GenericParser(SiteParser):
         # results and its full `name`. The one the page repeats is the article's.
         if name and _key(name) != _key(jsonld) and _key(name) in {_key(og), _key(h1)}:
             jsonld = name
-        ordered = [jsonld, og, h1, twitter, title]
+        # A title that is only the site's name (the `<title>` of a page that lost its
+        # own, a logo in an `<h1>`) is no headline.
+        ordered = [
+            "" if _key(text) in page.publisher_keys else text
+            for text in (jsonld, og, h1, twitter, title)
+        ]
         # " | Section" tails: cut them where the rest is what another source says.
         references = [text for text in ordered if text]
         jsonld, og, h1, twitter, title = (_without_tail(text, references) for text in ordered)
