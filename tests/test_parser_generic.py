@@ -171,6 +171,35 @@ def test_headline_kicker_kept_when_every_source_has_it() -> None:
     assert article.headline == "Radverkehr: Neue Wege am Ring"
 
 
+def stacked_page(first_h1: str) -> str:
+    """An endless-scroll page: the article, then the next story in its own <article>.
+
+    Both sit in one container with a body-like class, which trafilatura takes whole.
+    """
+    ours = " ".join(["Der Stadtrat hat am Donnerstag neue Radwege beschlossen."] * 6)
+    next_story = " ".join(["Im Zoo ist ein kleiner Elefant zur Welt gekommen."] * 6)
+    return (
+        "<html lang='de'><head><title>Neue Radwege</title>"
+        "<meta property='og:title' content='Neue Radwege'></head><body>"
+        f"<div class='entry-content'><article><h1>{first_h1}</h1><p>{ours}</p></article>"
+        f"<article><h1>Elefant geboren</h1><p>{next_story}</p></article></div></body></html>"
+    )
+
+
+def test_body_leaves_out_the_next_story_of_an_endless_scroll_page() -> None:
+    article = GenericParser().parse(stacked_page("Neue Radwege"), "https://x.example/a", FETCHED)
+    assert "Radwege beschlossen" in (article.body or "")
+    assert "Elefant" not in (article.body or "")
+
+
+def test_stacked_articles_are_all_kept_when_none_holds_the_headline() -> None:
+    # The headline's <h1> is not in any <article>: which one is the page's is unknown.
+    html = stacked_page("Teaser").replace("<body>", "<body><h1>Neue Radwege</h1>")
+    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    assert "Radwege beschlossen" in (article.body or "")
+    assert "Elefant" in (article.body or "")
+
+
 # ---------------------------------------------------------------------------- dates
 
 

@@ -329,6 +329,7 @@ class GenericParser(SiteParser):
 
         headline_candidates = self._headline_candidates(page)
         headline = self._headline(headline_candidates)
+        self._drop_stacked_articles(root, headline_candidates.h1)
         published_at, source = self._published(page)
         paragraphs, body_links = self._body(page, headline_candidates.ordered(), published_at)
         body = "\n\n".join(paragraphs) or None
@@ -452,6 +453,23 @@ class GenericParser(SiteParser):
         references = [text for text in ordered if text]
         jsonld, og, h1, twitter, title = (_without_tail(text, references) for text in ordered)
         return _Headlines(jsonld, og, h1, twitter, title)
+
+    @staticmethod
+    def _drop_stacked_articles(root: HtmlElement, h1: str) -> None:
+        """Removes the other articles of a page that stacks several, each with its `<h1>`.
+
+        Pages with endless scrolling ship the next stories below the first, each in an
+        `<article>` of its own; their text, bylines and dates are not this article's.
+        Nothing is removed unless the headline's `<h1>` is inside an `<article>`.
+        """
+        stacked = root.xpath("//article[.//h1]")
+        if len(stacked) < 2 or not h1:
+            return
+        key = _key(h1)
+        own = [a for a in stacked if any(_key(element_text(h)) == key for h in a.iter("h1"))]
+        for article in stacked if own else ():
+            if article not in own and not any(article in o.iterancestors() for o in own):
+                article.drop_tree()
 
     @staticmethod
     def _without_site_affixes(text: str, publisher_keys: set[str]) -> str:
