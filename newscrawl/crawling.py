@@ -299,7 +299,12 @@ def crawl_spiders(
     results: list[CrawlResult] = []
     with archive_lock(db_path) as lock:
         for name in names:
-            run_settings = {**overrides, "NEWSCRAWL_DB": str(db_path)}
+            # The worker's DirectRun extension would lock and record the run again.
+            run_settings = {
+                **overrides,
+                "NEWSCRAWL_DB": str(db_path),
+                "NEWSCRAWL_MANAGED_RUN": True,
+            }
             job_dir = db_path.parent / "jobs" / resume if resume else None
             if job_dir is not None:
                 run_settings["JOBDIR"] = str(job_dir)

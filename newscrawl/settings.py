@@ -72,8 +72,14 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 500,
 }
 
-# Counts which fields each archived article had (crawl_runs completeness).
-EXTENSIONS = {"newscrawl.completeness.FieldCompleteness": 500}
+# Counts which fields each archived article had (crawl_runs completeness). A run
+# started with `scrapy crawl` takes the archive's lock and gets a crawl_runs row,
+# as under `newscrawl crawl`, which sets NEWSCRAWL_MANAGED_RUN for its workers.
+EXTENSIONS = {
+    "newscrawl.completeness.FieldCompleteness": 500,
+    "newscrawl.direct_run.DirectRun": 600,
+}
+NEWSCRAWL_MANAGED_RUN = False
 
 # View counts from a site's counter endpoint (a spider's `counter_url`), fetched
 # before the page reaches the pipelines; see newscrawl.counters.

@@ -23,7 +23,7 @@ from newscrawl.demo import demo_site, demo_stories, generated_stories
 from newscrawl.demo.site import HTML
 from newscrawl.lock import archive_lock, lock_path
 from newscrawl.mirror import Mirror, Resource
-from tests.conftest import StartMirror, rows
+from tests.conftest import StartMirror, crawl, rows
 from tests.test_cli import newscrawl_command
 
 pytestmark = pytest.mark.timeout(300)
@@ -340,6 +340,40 @@ def test_the_lock_file_sits_beside_the_archive_and_frees_itself(tmp_path: Path) 
     holder.wait()
     with archive_lock(db) as lock:
         assert lock.path == lock_path(db)
+
+
+def test_a_direct_scrapy_crawl_is_recorded_like_a_newscrawl_run(
+    demo_mirror: Mirror, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    done = crawl(["-a", f"base_url={demo_mirror}"], db)
+    assert done.returncode == 0, done.stderr
+    (run,) = crawl_runs(db)
+    assert run["spider"] == "unn" and run["site"] == "unn.ua"
+    assert run["exit_code"] == 0 and run["finish_reason"] == "finished"
+    assert run["articles_new"] == DEMO_PAGES
+    assert run["pages_fetched"] == total_hits(demo_mirror)
+    assert run["log_file"] == str(done.log_path)
+    assert run["share_views"] == 1.0
+    assert "run recorded in crawl_runs: unn: finished, exit 0;" in done.log
+    # The lock was held for the run only.
+    with archive_lock(db):
+        pass
+
+
+def test_a_direct_scrapy_crawl_stops_at_once_while_another_run_holds_the_archive(
+    demo_mirror: Mirror, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    hits_before = total_hits(demo_mirror)
+    with archive_lock(db):
+        done = crawl(["-a", f"base_url={demo_mirror}"], db)
+    assert "not crawling: another crawl is running on the archive" in done.log
+    assert f"pid {os.getpid()}" in done.log
+    assert "Spider closed (archive_locked)" in done.log
+    assert total_hits(demo_mirror) == hits_before  # not even robots.txt
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 0
+    assert crawl_runs(db) == []  # the holder owns the archive's records
 
 
 # --- incremental crawling -----------------------------------------------------------
