@@ -154,7 +154,8 @@ def _argument_parser() -> argparse.ArgumentParser:
             "each page with the fetch time it was captured with. Changed content makes a "
             "new version only for a later fetch; the same fetch parsed again is corrected "
             "in place. Running it twice changes nothing. Prints what changed and which "
-            "records failed; exits 1 if the archive or a WARC file could not be used."
+            "records failed; exits 1 if the archive or a WARC file could not be used, 75 "
+            "if a crawl holds the archive's lock."
         ),
     )
     reparse.add_argument("--site", metavar="DOMAIN", help="only pages of this site, e.g. unn.ua")
@@ -381,19 +382,30 @@ def _page_files(paths: Sequence[Path]) -> Iterator[Path]:
 
 
 def _run_reparse(args: argparse.Namespace) -> int:
-    from newscrawl.crawling import project_settings
+    from newscrawl.crawling import ExitCode, project_settings
+    from newscrawl.lock import LockHeld, archive_lock
     from newscrawl.reparse import reparse_files
     from newscrawl.warc import warc_dir
 
     overrides: dict[str, str] = {"NEWSCRAWL_DB": args.db} if args.db else {}
-    paths = args.warc or [warc_dir(project_settings(overrides))]
+    settings = project_settings(overrides)
+    paths = args.warc or [warc_dir(settings)]
     missing = [path for path in paths if not path.exists()]
     if missing:
         print(f"newscrawl: no such WARC file or folder: {missing[0]}", file=sys.stderr)
         return 2
-    report = reparse_files(
-        paths, overrides=overrides, site=args.site, since=args.since, jobs=args.jobs
-    )
+    # One writer at a time: a crawl and a reparse both write articles and versions.
+    try:
+        with archive_lock(settings["NEWSCRAWL_DB"]):
+            report = reparse_files(
+                paths, overrides=overrides, site=args.site, since=args.since, jobs=args.jobs
+            )
+    except LockHeld as exc:
+        print(f"newscrawl: {exc}; try again when it ends", file=sys.stderr)
+        return ExitCode.LOCKED
+    except ArchiveError as exc:
+        print(f"newscrawl: {exc}", file=sys.stderr)
+        return 1
     print("\n".join(report.lines()))
     return report.exit_code
 

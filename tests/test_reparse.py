@@ -21,6 +21,7 @@ from scrapy.http import HtmlResponse
 from newscrawl.demo import demo_site
 from newscrawl.demo.site import HTML
 from newscrawl.items import Page
+from newscrawl.lock import archive_lock
 from newscrawl.mirror import Resource, serve
 from newscrawl.reparse import reparse_files
 from newscrawl.warc import WarcFiles
@@ -191,6 +192,18 @@ def test_a_missing_warc_folder_is_a_usage_error(tmp_path: Path) -> None:
     done = reparse("--warc", str(tmp_path / "nowhere"), cwd=tmp_path)
     assert done.returncode == 2
     assert "no such WARC file or folder" in done.stderr
+
+
+def test_reparse_is_refused_while_a_crawl_holds_the_archive(
+    history: History, tmp_path: Path
+) -> None:
+    db = copy_archive(history.db, tmp_path)
+    before = archive_dump(db)
+    with archive_lock(db):
+        done = reparse("--warc", str(history.warc_dir), "--db", str(db), cwd=tmp_path)
+    assert done.returncode == 75
+    assert "another crawl is running on the archive" in done.stderr
+    assert archive_dump(db) == before
 
 
 # --- reporting -------------------------------------------------------------------------------
