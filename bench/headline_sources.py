@@ -2,9 +2,9 @@
 
     python3 bench/headline_sources.py [--corpus ../shared/corpus/fundus]
 
-The generic parser reads five headline candidates per page (JSON-LD, og:title, `<h1>`,
-twitter:title, `<title>`, each cleaned of site names) and picks one. This prints, on
-the corpus's ground truth:
+The generic parser reads its headline candidates per page (JSON-LD, og:title, `<h1>`,
+twitter:title, `<title>`, each cleaned of site names, and the heading shown below a
+breadcrumb `<h1>`) and picks one. This prints, on the corpus's ground truth:
 
 - how often each source alone is right, and how often the parser is;
 - how often any source is right (no rule over these candidates can do better);
@@ -138,7 +138,7 @@ def main() -> int:
         row(f"  {source} alone", sum(p.right(p.candidates[i]) for p in pages))
     row("  the generic parser", sum(p.right(p.chosen) for p in pages))
     row(
-        "  any of the five (no rule over them does better)",
+        f"  any of the {len(SOURCES)} (no rule over them does better)",
         sum(any(c and p.right(c) for c in p.candidates) for p in pages),
     )
     row("  best source per agreement pattern, fitted to all pages", fitted_score(pages))

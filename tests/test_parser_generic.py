@@ -162,6 +162,47 @@ def test_headline_absent_when_the_only_title_is_the_site_name() -> None:
     assert GenericParser().parse(html, "https://x.example/a", FETCHED).headline is None
 
 
+def breadcrumb_page(shown: str, h1_marks: str = 'class="breadcrumb__headline"') -> str:
+    """A page whose <h1> ends its breadcrumb trail and shows its headline in an <h2>."""
+    ld = '{"@type": "NewsArticle", "headline": "Radwege: Stadt plant 40 Kilometer bis 2027"}'
+    head = (
+        f'<script type="application/ld+json">{ld}</script>'
+        '<meta property="og:title" content="Der Ring bekommt endlich sichere Radwege">'
+    )
+    return page(head).replace(
+        "<h1>T</h1>",
+        f'<nav><a href="/">Start</a> <h1 {h1_marks}>Radwege: Stadt plant 40 Kilometer bis'
+        f" 2027</h1></nav><header><h2><span>Verkehr</span> <span>{shown}</span></h2></header>",
+    )
+
+
+def test_headline_is_the_one_shown_below_a_breadcrumb_h1() -> None:
+    html = breadcrumb_page("Der Ring bekommt endlich sichere Radwege")
+    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    # og:title gives the shown heading without its kicker ("Verkehr").
+    assert article.headline == "Der Ring bekommt endlich sichere Radwege"
+    assert "sichere Radwege" not in (article.body or "")
+
+
+def test_breadcrumb_marked_by_aria_label_on_an_ancestor() -> None:
+    html = breadcrumb_page("Der Ring bekommt endlich sichere Radwege", h1_marks="")
+    html = html.replace("<nav>", '<nav aria-label="Breadcrumb">')
+    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    assert article.headline == "Der Ring bekommt endlich sichere Radwege"
+
+
+def test_headline_from_jsonld_when_no_source_gives_the_shown_heading() -> None:
+    html = breadcrumb_page("Ein Teaser zu einem ganz anderen Thema")
+    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    assert article.headline == "Radwege: Stadt plant 40 Kilometer bis 2027"
+
+
+def test_an_h2_below_an_ordinary_h1_does_not_pick_the_headline() -> None:
+    html = breadcrumb_page("Der Ring bekommt endlich sichere Radwege", h1_marks="")
+    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    assert article.headline == "Radwege: Stadt plant 40 Kilometer bis 2027"
+
+
 def test_headline_kicker_kept_when_every_source_has_it() -> None:
     ld = '{"@type": "NewsArticle", "headline": "Radverkehr: Neue Wege am Ring"}'
     html = page(f'<script type="application/ld+json">{ld}</script>').replace(

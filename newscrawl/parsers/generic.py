@@ -215,11 +215,33 @@ class _Headlines:
     h1: str
     twitter: str
     title: str
+    # The heading shown below an <h1> that is the page's breadcrumb, kicker included.
+    shown: str = ""
 
     def ordered(self) -> list[str]:
         """The distinct candidates, most reliable source first."""
-        texts = (self.jsonld, self.og, self.h1, self.twitter, self.title)
+        texts = (self.jsonld, self.og, self.h1, self.twitter, self.title, self.shown)
         return list(dict.fromkeys(text for text in texts if text))
+
+    def source_of_shown(self) -> str | None:
+        """The source that gives the shown heading, without its kicker if one does.
+
+        The heading can carry a kicker ("Meinung Warum …") that a source leaves out.
+        """
+        if not self.shown:
+            return None
+        shown = _key(self.shown)
+        sources = [text for text in (self.jsonld, self.og, self.twitter, self.title) if text]
+        without_kicker = (
+            text
+            for text in sources
+            if len(text) >= _KICKER_MIN_HEADLINE
+            and _key(text) != shown
+            and shown.endswith(_key(text))
+        )
+        return next(without_kicker, None) or next(
+            (text for text in sources if _key(text) == shown), None
+        )
 
 
 class GenericParser(SiteParser):
@@ -279,6 +301,12 @@ class GenericParser(SiteParser):
         " or contains(@class, 'byline') or contains(@class, 'author')]"
     )
     BYLINE_MAX_CHARS: ClassVar[int] = 80
+    # A breadcrumb trail, marked in a class, id, aria-label or schema.org itemtype.
+    BREADCRUMB: ClassVar[str] = "breadcrumb"
+    # The headline shown below a breadcrumb <h1>: a following <h2> outside page furniture.
+    SHOWN_HEADING_XPATH: ClassVar[str] = (
+        "following::h2[not(ancestor::nav or ancestor::aside or ancestor::footer)][position() <= 3]"
+    )
     BYLINE_MAX_ELEMENTS: ClassVar[int] = 4
     # A labelled byline may share its line with the section and date.
     LABELLED_BYLINE_MAX_CHARS: ClassVar[int] = 120
@@ -423,7 +451,7 @@ class GenericParser(SiteParser):
     def _headline_candidates(self, page: _Page) -> _Headlines:
         """Cleaned headline candidates by source, in order of reliability."""
         root = page.root
-        h1s = [text for h in root.xpath("//h1") if (text := element_text(h))]
+        h1s = [(h, text) for h in root.xpath("//h1") if (text := element_text(h))]
         raw = [
             # A `<meta name="headline">` says what JSON-LD would, on pages without it.
             _string(page.ld.get("headline")) or page.meta.first("headline") or "",
@@ -438,7 +466,10 @@ class GenericParser(SiteParser):
         # The article's <h1> is the one another source agrees with; a page can have a
         # logo or a login box as its first <h1>.
         agreed = {_key(text) for text in (jsonld, name, og, twitter, title) if text}
-        h1 = next((h for h in h1s if _key(h) in agreed), h1s[0] if h1s else "")
+        h1_element, h1 = next(
+            ((h, text) for h, text in h1s if _key(text) in agreed), h1s[0] if h1s else (None, "")
+        )
+        shown = self._shown_below_breadcrumb(h1_element) if h1_element is not None else ""
         # An article object can carry two titles: a short `headline` written for search
         # results and its full `name`. The one the page repeats is the article's.
         if name and _key(name) != _key(jsonld) and _key(name) in {_key(og), _key(h1)}:
@@ -452,7 +483,23 @@ class GenericParser(SiteParser):
         # " | Section" tails: cut them where the rest is what another source says.
         references = [text for text in ordered if text]
         jsonld, og, h1, twitter, title = (_without_tail(text, references) for text in ordered)
-        return _Headlines(jsonld, og, h1, twitter, title)
+        return _Headlines(jsonld, og, h1, twitter, title, shown)
+
+    def _shown_below_breadcrumb(self, h1: HtmlElement) -> str:
+        """The heading below an `<h1>` that is the last item of the page's breadcrumb trail.
+
+        Such pages put their search title in the `<h1>` (and often in JSON-LD) and show
+        readers the headline in the next `<h2>`. "" when the `<h1>` is no breadcrumb.
+        """
+        if not any(self.BREADCRUMB in _marks(node) for node in (h1, *h1.iterancestors())):
+            return ""
+        for heading in h1.xpath(self.SHOWN_HEADING_XPATH):
+            text = element_text(heading)
+            if len(text) >= _KICKER_MIN_HEADLINE and not any(
+                self.BREADCRUMB in _marks(node) for node in heading.iterancestors()
+            ):
+                return text
+        return ""
 
     @staticmethod
     def _drop_stacked_articles(root: HtmlElement, h1: str) -> None:
@@ -498,6 +545,10 @@ class GenericParser(SiteParser):
         ordered = candidates.ordered()
         if not ordered:
             return None
+        # Below a breadcrumb <h1>, the heading readers see picks the source.
+        shown = candidates.source_of_shown()
+        if shown is not None:
+            return shown
         first = ordered[0]
         # "Kicker: Headline" in JSON-LD while og:title/twitter:title say "Headline".
         for social in (candidates.og, candidates.twitter):
@@ -955,6 +1006,12 @@ class _BodyReader:
 
 
 # ------------------------------------------------------------------ helpers
+
+
+def _marks(element: HtmlElement) -> str:
+    """The element's class, id, aria-label and itemtype, lower-cased: what names its role."""
+    attributes = (element.get(name) for name in ("class", "id", "aria-label", "itemtype"))
+    return " ".join(value for value in attributes if value).lower()
 
 
 def _string(value: Any) -> str | None:
