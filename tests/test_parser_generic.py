@@ -57,6 +57,11 @@ def parse(name: str, fetched_at: datetime = FETCHED) -> Article:
     return GenericParser().parse(html, URLS[name], fetched_at)
 
 
+def parse_page(html: str) -> Article:
+    """A page made up in the test, parsed as if fetched from https://x.example/a."""
+    return GenericParser().parse(html, "https://x.example/a", FETCHED)
+
+
 def page(head: str = "", body: str = "") -> str:
     """A minimal article page around the given head and body markup."""
     text = " ".join(["Der Stadtrat hat am Donnerstag neue Radwege beschlossen."] * 6)
@@ -93,7 +98,7 @@ def test_headline_pipe_tail_cut_where_h1_agrees() -> None:
     html = page('<meta property="og:title" content="Ein langer Titel zur Sache | Sport">').replace(
         "<h1>T</h1>", "<h1>Ein langer Titel zur Sache</h1>"
     )
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     assert article.headline == "Ein langer Titel zur Sache"
 
 
@@ -102,14 +107,14 @@ def test_headline_picks_the_h1_another_source_agrees_with() -> None:
         "<h1>T</h1>", "<h1>Log In</h1><h1>Der richtige Titel hier</h1>"
     )
     html = html.replace("<title>T</title>", "")
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     assert article.headline == "Der richtige Titel hier"
 
 
 def test_headline_html_entities_unescaped() -> None:
     ld = '{"@type": "NewsArticle", "headline": "Trump&#8217;s &quot;plan&quot;"}'
     html = page(f'<script type="application/ld+json">{ld}</script>')
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     assert article.headline == 'Trump’s "plan"'
 
 
@@ -123,27 +128,29 @@ def test_headline_dash_tail_cut_where_h1_agrees() -> None:
     html = page(
         '<meta property="og:title" content="Ein langer Titel zur Sache – Die Neue Testzeitung">'
     ).replace("<h1>T</h1>", "<h1>Ein langer Titel zur Sache</h1>")
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     assert article.headline == "Ein langer Titel zur Sache"
 
 
-def test_headline_from_jsonld_name_when_the_page_repeats_it() -> None:
-    ld = (
-        '{"@type": "NewsArticle", "headline": "Radwege am Ring",'
-        ' "name": "Stadtrat beschließt neue Radwege am Ring bis 2027"}'
-    )
-    og = '<meta property="og:title" content="Stadtrat beschließt neue Radwege am Ring bis 2027">'
-    html = page(f'<script type="application/ld+json">{ld}</script>{og}')
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
-    assert article.headline == "Stadtrat beschließt neue Radwege am Ring bis 2027"
+FULL_TITLE = "Stadtrat beschließt neue Radwege am Ring bis 2027"
 
 
-def test_headline_from_jsonld_headline_when_its_name_stands_alone() -> None:
-    ld = '{"@type": "NewsArticle", "headline": "Radwege am Ring", "name": "radwege-ring-2027"}'
-    og = '<meta property="og:title" content="Stadtrat beschließt neue Radwege">'
-    html = page(f'<script type="application/ld+json">{ld}</script>{og}')
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
-    assert article.headline == "Radwege am Ring"
+@pytest.mark.parametrize(
+    ("name", "og_title", "headline"),
+    [
+        # The page repeats the full name as og:title: the short headline was for search.
+        (FULL_TITLE, FULL_TITLE, FULL_TITLE),
+        # A name nothing else on the page says (a slug) is no title.
+        ("radwege-ring-2027", "Stadtrat beschließt neue Radwege", "Radwege am Ring"),
+    ],
+)
+def test_headline_from_jsonld_name_only_when_the_page_repeats_it(
+    name: str, og_title: str, headline: str
+) -> None:
+    ld = json.dumps({"@type": "NewsArticle", "headline": "Radwege am Ring", "name": name})
+    og = f'<meta property="og:title" content="{og_title}">'
+    article = parse_page(page(f'<script type="application/ld+json">{ld}</script>{og}'))
+    assert article.headline == headline
 
 
 def test_headline_from_meta_headline_when_there_is_no_jsonld() -> None:
@@ -151,7 +158,7 @@ def test_headline_from_meta_headline_when_there_is_no_jsonld() -> None:
         '<meta name="headline" content="Neue Radwege am Ring beschlossen">'
         '<meta property="og:title" content="Neue Radwege am Ring beschlossen-Verkehr">'
     )
-    article = GenericParser().parse(page(head), "https://x.example/a", FETCHED)
+    article = parse_page(page(head))
     assert article.headline == "Neue Radwege am Ring beschlossen"
 
 
@@ -159,7 +166,7 @@ def test_headline_absent_when_the_only_title_is_the_site_name() -> None:
     head = '<meta property="og:site_name" content="Die Neue Testzeitung">'
     html = page(head).replace("<title>T</title>", "<title>Die Neue Testzeitung</title>")
     html = html.replace("<h1>T</h1>", "<h1>Die Neue Testzeitung</h1>")
-    assert GenericParser().parse(html, "https://x.example/a", FETCHED).headline is None
+    assert parse_page(html).headline is None
 
 
 def breadcrumb_page(shown: str, h1_marks: str = 'class="breadcrumb__headline"') -> str:
@@ -178,7 +185,7 @@ def breadcrumb_page(shown: str, h1_marks: str = 'class="breadcrumb__headline"') 
 
 def test_headline_is_the_one_shown_below_a_breadcrumb_h1() -> None:
     html = breadcrumb_page("Der Ring bekommt endlich sichere Radwege")
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     # og:title gives the shown heading without its kicker ("Verkehr").
     assert article.headline == "Der Ring bekommt endlich sichere Radwege"
     assert "sichere Radwege" not in (article.body or "")
@@ -187,19 +194,19 @@ def test_headline_is_the_one_shown_below_a_breadcrumb_h1() -> None:
 def test_breadcrumb_marked_by_aria_label_on_an_ancestor() -> None:
     html = breadcrumb_page("Der Ring bekommt endlich sichere Radwege", h1_marks="")
     html = html.replace("<nav>", '<nav aria-label="Breadcrumb">')
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     assert article.headline == "Der Ring bekommt endlich sichere Radwege"
 
 
 def test_headline_from_jsonld_when_no_source_gives_the_shown_heading() -> None:
     html = breadcrumb_page("Ein Teaser zu einem ganz anderen Thema")
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     assert article.headline == "Radwege: Stadt plant 40 Kilometer bis 2027"
 
 
 def test_an_h2_below_an_ordinary_h1_does_not_pick_the_headline() -> None:
     html = breadcrumb_page("Der Ring bekommt endlich sichere Radwege", h1_marks="")
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     assert article.headline == "Radwege: Stadt plant 40 Kilometer bis 2027"
 
 
@@ -208,7 +215,7 @@ def test_headline_kicker_kept_when_every_source_has_it() -> None:
     html = page(f'<script type="application/ld+json">{ld}</script>').replace(
         "<h1>T</h1>", "<h1>Neue Wege am Ring</h1>"
     )
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     assert article.headline == "Radverkehr: Neue Wege am Ring"
 
 
@@ -228,7 +235,7 @@ def stacked_page(first_h1: str) -> str:
 
 
 def test_body_leaves_out_the_next_story_of_an_endless_scroll_page() -> None:
-    article = GenericParser().parse(stacked_page("Neue Radwege"), "https://x.example/a", FETCHED)
+    article = parse_page(stacked_page("Neue Radwege"))
     assert "Radwege beschlossen" in (article.body or "")
     assert "Elefant" not in (article.body or "")
 
@@ -236,7 +243,7 @@ def test_body_leaves_out_the_next_story_of_an_endless_scroll_page() -> None:
 def test_stacked_articles_are_all_kept_when_none_holds_the_headline() -> None:
     # The headline's <h1> is not in any <article>: which one is the page's is unknown.
     html = stacked_page("Teaser").replace("<body>", "<body><h1>Neue Radwege</h1>")
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     assert "Radwege beschlossen" in (article.body or "")
     assert "Elefant" in (article.body or "")
 
@@ -299,7 +306,7 @@ def test_modified_dates_before_the_publication_are_skipped() -> None:
 
 def test_future_modified_date_rejected() -> None:
     html = page('<meta property="article:modified_time" content="2031-01-01T00:00:00Z">')
-    assert GenericParser().parse(html, "https://x.example/a", FETCHED).modified_at is None
+    assert parse_page(html).modified_at is None
 
 
 # -------------------------------------------------------------------------- authors
@@ -323,7 +330,7 @@ def test_publisher_kept_only_when_no_person_is_credited() -> None:
         '{"@type": "Organization", "name": "Agentur Test"}}'
     )
     html = page(f'<script type="application/ld+json">{ld}</script>')
-    assert GenericParser().parse(html, "https://x.example/a", FETCHED).authors == ["Agentur Test"]
+    assert parse_page(html).authors == ["Agentur Test"]
 
 
 def test_citation_author_last_first() -> None:
@@ -331,7 +338,7 @@ def test_citation_author_last_first() -> None:
         '<meta name="citation_author" content="Brazil, Rachel">'
         '<meta name="citation_author" content="You, Xiaoying">'
     )
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     assert article.authors == ["Rachel Brazil", "Xiaoying You"]
 
 
@@ -355,7 +362,7 @@ def test_labelled_byline_and_a_publisher_meta_author() -> None:
     ],
 )
 def test_byline_forms(markup: str, expected: list[str]) -> None:
-    article = GenericParser().parse(page(body=markup), "https://x.example/a", FETCHED)
+    article = parse_page(page(body=markup))
     assert article.authors == expected
 
 
@@ -367,7 +374,7 @@ def test_bold_byline_paragraph_and_no_numeric_author() -> None:
 
 def test_author_meta_in_any_letter_case() -> None:
     html = page('<meta name="Author" content="Erika Beispiel">')
-    assert GenericParser().parse(html, "https://x.example/a", FETCHED).authors == ["Erika Beispiel"]
+    assert parse_page(html).authors == ["Erika Beispiel"]
 
 
 # ------------------------------------------------------------------------- language
@@ -388,7 +395,7 @@ def test_language_detected_on_a_bounded_prefix() -> None:
     german = " ".join(["Der Stadtrat hat am Donnerstag neue Radwege am Ring beschlossen."] * 12)
     english = " ".join(["The council approved a plan to build new cycle lanes in the city."] * 60)
     html = f"<html><body><article><h1>T</h1><p>{german}</p><p>{english}</p></article></body></html>"
-    article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+    article = parse_page(html)
     assert article.language == "de"
     assert len(german) > GenericParser.LANGUAGE_SAMPLE_CHARS
 
@@ -426,7 +433,7 @@ def test_views_jsonld_interaction_statistic() -> None:
     ],
 )
 def test_views_forms(markup: str, expected: int | None) -> None:
-    article = GenericParser().parse(page(body=markup), "https://x.example/a", FETCHED)
+    article = parse_page(page(body=markup))
     assert article.views == expected
 
 
@@ -437,7 +444,7 @@ def test_views_watch_action_as_string_type() -> None:
         ' "userInteractionCount": "5120"}}'
     )
     html = page(f'<script type="application/ld+json">{ld}</script>')
-    assert GenericParser().parse(html, "https://x.example/a", FETCHED).views == 5120
+    assert parse_page(html).views == 5120
 
 
 # -------------------------------------------------------------------- links and body
@@ -566,7 +573,7 @@ def test_canonical_url_and_site() -> None:
 
 def test_thin_and_broken_pages_do_not_raise() -> None:
     for html in ("", "<html></html>", "<html><body><p>x</p></body></html>", "\x00garbage"):
-        article = GenericParser().parse(html, "https://x.example/a", FETCHED)
+        article = parse_page(html)
         assert article.url == "https://x.example/a"
 
 
