@@ -262,6 +262,12 @@ class GenericParser(SiteParser):
         "apple-mobile-web-app-title",
         "twitter:site",
     )
+    # A breadcrumb trail, marked in a class, id, aria-label or schema.org itemtype.
+    BREADCRUMB: ClassVar[str] = "breadcrumb"
+    # The headline shown below a breadcrumb <h1>: a following <h2> outside page furniture.
+    SHOWN_HEADING_XPATH: ClassVar[str] = (
+        "following::h2[not(ancestor::nav or ancestor::aside or ancestor::footer)][position() <= 3]"
+    )
     # Meta tags with the publication time, most specific first. Modified times
     # (article:modified_time, og:updated_time) are deliberately absent.
     PUBLISHED_META: ClassVar[tuple[str, ...]] = (
@@ -301,12 +307,6 @@ class GenericParser(SiteParser):
         " or contains(@class, 'byline') or contains(@class, 'author')]"
     )
     BYLINE_MAX_CHARS: ClassVar[int] = 80
-    # A breadcrumb trail, marked in a class, id, aria-label or schema.org itemtype.
-    BREADCRUMB: ClassVar[str] = "breadcrumb"
-    # The headline shown below a breadcrumb <h1>: a following <h2> outside page furniture.
-    SHOWN_HEADING_XPATH: ClassVar[str] = (
-        "following::h2[not(ancestor::nav or ancestor::aside or ancestor::footer)][position() <= 3]"
-    )
     BYLINE_MAX_ELEMENTS: ClassVar[int] = 4
     # A labelled byline may share its line with the section and date.
     LABELLED_BYLINE_MAX_CHARS: ClassVar[int] = 120
