@@ -153,6 +153,30 @@ def test_headline_from_jsonld_name_only_when_the_page_repeats_it(
     assert article.headline == headline
 
 
+MICRODATA_PAGE_HEAD = (
+    '<script type="application/ld+json">'
+    '{"@type": "NewsArticle", "headline": "Radwege am Ring: was die Stadt 2027 plant"}</script>'
+    '<meta property="og:title" content="{og_title}">'
+)
+
+
+@pytest.mark.parametrize(
+    ("og_title", "headline"),
+    [
+        # JSON-LD and microdata disagree; og:title repeats the microdata headline.
+        (FULL_TITLE, FULL_TITLE),
+        # Microdata that nothing else repeats (a subtitle marked up as the headline).
+        ("Radwege am Ring: was die Stadt 2027 plant", "Radwege am Ring: was die Stadt 2027 plant"),
+    ],
+)
+def test_headline_from_microdata_only_where_og_title_repeats_it(
+    og_title: str, headline: str
+) -> None:
+    head = MICRODATA_PAGE_HEAD.replace("{og_title}", og_title)
+    html = page(head).replace("<h1>T</h1>", f'<h1 itemprop="headline">{FULL_TITLE}</h1>')
+    assert parse_page(html).headline == headline
+
+
 def test_headline_from_meta_headline_when_there_is_no_jsonld() -> None:
     head = (
         '<meta name="headline" content="Neue Radwege am Ring beschlossen">'

@@ -456,16 +456,17 @@ class GenericParser(SiteParser):
             # A `<meta name="headline">` says what JSON-LD would, on pages without it.
             _string(page.ld.get("headline")) or page.meta.first("headline") or "",
             _string(page.ld.get("name")) or "",
+            self._microdata_headline(root),
             page.meta.first("og:title") or "",
             page.meta.first("twitter:title") or "",
             folded_text(root.findtext(".//title")),
         ]
-        jsonld, name, og, twitter, title = (
+        jsonld, name, microdata, og, twitter, title = (
             self._without_site_affixes(_unescaped(text), page.publisher_keys) for text in raw
         )
         # The article's <h1> is the one another source agrees with; a page can have a
         # logo or a login box as its first <h1>.
-        agreed = {_key(text) for text in (jsonld, name, og, twitter, title) if text}
+        agreed = {_key(text) for text in (jsonld, name, microdata, og, twitter, title) if text}
         h1_element, h1 = next(
             ((h, text) for h, text in h1s if _key(text) in agreed), h1s[0] if h1s else (None, "")
         )
@@ -474,6 +475,15 @@ class GenericParser(SiteParser):
         # results and its full `name`. The one the page repeats is the article's.
         if name and _key(name) != _key(jsonld) and _key(name) in {_key(og), _key(h1)}:
             jsonld = name
+        # Structured data twice, in JSON-LD and in microdata on the page: where they
+        # disagree, the one the social titles repeat wins. Alone, microdata is not
+        # trusted: pages mark subtitles and teasers `itemprop="headline"` too.
+        if (
+            microdata
+            and _key(microdata) != _key(jsonld)
+            and _key(microdata) in {_key(og), _key(twitter)}
+        ):
+            jsonld = microdata
         # A title that is only the site's name (the `<title>` of a page that lost its
         # own, a logo in an `<h1>`) is no headline.
         ordered = [
@@ -484,6 +494,15 @@ class GenericParser(SiteParser):
         references = [text for text in ordered if text]
         jsonld, og, h1, twitter, title = (_without_tail(text, references) for text in ordered)
         return _Headlines(jsonld, og, h1, twitter, title, shown)
+
+    @staticmethod
+    def _microdata_headline(root: HtmlElement) -> str:
+        """The text of the first element marked `itemprop="headline"` (schema.org microdata)."""
+        for element in root.xpath("//*[@itemprop='headline']"):
+            text = folded_text(element.get("content")) if element.tag == "meta" else ""
+            if text := text or element_text(element):
+                return text
+        return ""
 
     def _shown_below_breadcrumb(self, h1: HtmlElement) -> str:
         """The heading below an `<h1>` that is the last item of the page's breadcrumb trail.
