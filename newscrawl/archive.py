@@ -255,6 +255,18 @@ def m008_query_indexes(db: Database) -> None:
     db.table("view_snapshots").create_index(["observed_at"])
 
 
+@migrations()
+def m009_unfinished_crawls(db: Database) -> None:
+    # A spider's walk of its listings that has not finished yet (running, or killed):
+    # until one finishes, the articles archived since it started are no proof that
+    # everything older is archived too, which the incremental stop relies on.
+    db.table("unfinished_crawls").create(
+        {"spider": str, "site": str, "started_at": str},
+        pk=("spider", "site"),
+        not_null={"started_at"},
+    )
+
+
 class SaveOutcome(Enum):
     """What `Archive.save` did with an article."""
 
@@ -708,15 +720,47 @@ class Archive:
 
     # --- reads ----------------------------------------------------------------
 
-    def known_urls(self, urls: Iterable[str]) -> set[str]:
-        """Those of `urls` (canonical) that are archived: one query on the url index."""
+    def known_urls(
+        self, urls: Iterable[str], *, first_seen_before: datetime | None = None
+    ) -> set[str]:
+        """Those of `urls` (canonical) that are archived: one query on the url index.
+
+        With `first_seen_before`, only those first archived before that moment.
+        """
         wanted = json.dumps(sorted(set(urls)), ensure_ascii=False)
+        sql = "SELECT url FROM articles WHERE url IN (SELECT value FROM json_each(?))"
+        params = [wanted]
+        if first_seen_before is not None:
+            sql += " AND julianday(first_seen_at) < julianday(?)"
+            params.append(_utc_iso(first_seen_before))
         with self._errors_as_archive_error("read"):
-            rows = self.db.execute(
-                "SELECT url FROM articles WHERE url IN (SELECT value FROM json_each(?))",
-                [wanted],
-            ).fetchall()
+            rows = self.db.execute(sql, params).fetchall()
         return {url for (url,) in rows}
+
+    def unfinished_crawl_start(self, spider: str, site: str) -> datetime | None:
+        """When the earliest walk of `spider` over `site` that has not finished began."""
+        with self._errors_as_archive_error("read"):
+            row = self.db.execute(
+                "SELECT started_at FROM unfinished_crawls WHERE spider = ? AND site = ?",
+                [spider, site],
+            ).fetchone()
+        return _instant(row[0]) if row else None
+
+    def note_crawl_started(self, spider: str, site: str, started_at: datetime) -> None:
+        """Mark a walk of `spider` over `site` as begun; an older unfinished one is kept."""
+        self._write(
+            self.db.execute,
+            "INSERT OR IGNORE INTO unfinished_crawls (spider, site, started_at) VALUES (?, ?, ?)",
+            [spider, site, _utc_iso(started_at)],
+        )
+
+    def note_crawl_finished(self, spider: str, site: str) -> None:
+        """Clear the mark: the walk of `spider` over `site` reached its end."""
+        self._write(
+            self.db.execute,
+            "DELETE FROM unfinished_crawls WHERE spider = ? AND site = ?",
+            [spider, site],
+        )
 
     def urls_due_for_revisit(
         self, site: str, now: datetime, schedule: Sequence[RevisitRule]

@@ -30,9 +30,10 @@ from twisted.python.failure import Failure
 
 from newscrawl.archive import Archive
 from newscrawl.clock import current_time
+from newscrawl.errors import ArchiveError
 from newscrawl.items import CardViews, Page
 from newscrawl.parsers import parser_for
-from newscrawl.parsers.links import absolute_url
+from newscrawl.parsers.links import absolute_url, site_of
 from newscrawl.parsers.views import views_from_text
 from newscrawl.revisits import revisit_schedule
 
@@ -133,11 +134,16 @@ class NewsSiteSpider(scrapy.Spider):
         self._feed_titles: dict[str, str] = {}
         # Canonical URLs of the articles this crawl has asked for, from any source.
         self._requested: set[str] = set()
+        # When an earlier walk of the site that never finished began (None: the last
+        # one finished). Its articles may leave gaps below them, see _settled_among.
+        self._unfinished_since: datetime | None = None
+        self._settled_before: dict[str, bool] = {}
 
     # --- discovery --------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self._archive = Archive(self.settings["NEWSCRAWL_DB"])
+        self._note_walk_started()
         state = getattr(self, "state", None)
         if state is not None:
             # With a JOBDIR (newscrawl crawl --resume) Scrapy persists spider.state,
@@ -163,8 +169,7 @@ class NewsSiteSpider(scrapy.Spider):
         schedule = revisit_schedule(self.settings.get("NEWSCRAWL_REVISITS"))
         if self._archive is None or not schedule:
             return []
-        site = (urlsplit(self.site_url).hostname or "").lower().removeprefix("www.")
-        due = self._archive.urls_due_for_revisit(site, self._now(), schedule)
+        due = self._archive.urls_due_for_revisit(self.site, self._now(), schedule)
         due = [url for url in due if self.language_of(url) in self.selected_languages]
         limit = self.settings.getint("NEWSCRAWL_MAX_REVISITS")
         if 0 < limit < len(due):
@@ -222,9 +227,9 @@ class NewsSiteSpider(scrapy.Spider):
         for url, views in cards.items():
             if views is not None:
                 yield CardViews(url=url, views=views, observed_at=observed_at, seen_on=seen_on)
-        archived = self._archived_among(urls)
+        settled = self._settled_among(urls)
         yield from self._article_requests(urls)
-        if len(archived) == len(urls):
+        if len(settled) == len(urls):
             self.logger.info(
                 "%s shows only articles already archived (%d): stopping this listing "
                 "(incremental crawl)",
@@ -377,8 +382,63 @@ class NewsSiteSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         if self._archive is not None:
+            if reason == "finished":
+                self._note_walk_finished()
             self._archive.close()
             self._archive = None
+
+    # --- the walk's progress ----------------------------------------------------
+    #
+    # The incremental stop (a listing page showing only archived articles ends the
+    # listing) holds because a finished walk leaves no gaps: every article older
+    # than the newest archived one is archived too. A walk that was killed or stopped
+    # early can leave gaps: it may have archived a whole later listing page but not
+    # the one after it. So each walk is marked unfinished in the archive until it
+    # finishes, and while an earlier one is unfinished only articles archived before
+    # it began count for the stop.
+
+    @property
+    def site(self) -> str:
+        """The `articles.site` of this spider's articles, e.g. "unn.ua"."""
+        return site_of(self.site_url)
+
+    def _note_walk_started(self) -> None:
+        assert self._archive is not None
+        try:
+            self._unfinished_since = self._archive.unfinished_crawl_start(self.name, self.site)
+            self._archive.note_crawl_started(self.name, self.site, self._now())
+        except ArchiveError as exc:
+            # The store pipeline reports an archive it cannot write, and stops the crawl.
+            self.logger.warning("could not mark this walk as begun: %s", exc)
+            return
+        if self._unfinished_since is not None:
+            self.logger.info(
+                "the walk of %s begun at %s did not finish: listings go on past the "
+                "articles archived since then",
+                self.site,
+                self._unfinished_since.isoformat(),
+            )
+
+    def _note_walk_finished(self) -> None:
+        assert self._archive is not None
+        try:
+            self._archive.note_crawl_finished(self.name, self.site)
+        except ArchiveError as exc:
+            self.logger.warning("could not mark this walk as finished: %s", exc)
+
+    def _settled_among(self, urls: Sequence[str]) -> set[str]:
+        """Those of `urls` that prove everything older is archived: what a stop needs.
+
+        After finished walks, every archived article does. While an earlier walk is
+        unfinished, only those archived before it began.
+        """
+        if self._unfinished_since is None:
+            return self._archived_among(urls)
+        unseen = [url for url in urls if url not in self._settled_before]
+        if unseen and self._archive is not None:
+            settled = self._archive.known_urls(unseen, first_seen_before=self._unfinished_since)
+            self._settled_before.update((url, url in settled) for url in unseen)
+        return {url for url in urls if self._settled_before.get(url)}
 
 
 def card_views(card: Selector) -> int | None:

@@ -217,7 +217,7 @@ class NewsSpider(SitemapNewsSiteSpider):
         next_url = absolute_url(next_href, base) if next_href else None
         if next_url is None or not self._on_site(next_url):
             return
-        if len(archived) == len(urls):
+        if len(self._settled_among(urls)) == len(urls):
             self.logger.info(
                 "%s shows only articles already archived: not following its next page "
                 "(incremental crawl)",

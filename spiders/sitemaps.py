@@ -183,7 +183,8 @@ class SitemapNewsSiteSpider(NewsSiteSpider):
             archived = self._archived_among(urls)
             self.logger.info("%s: %d articles, %d archived", where, len(urls), len(archived))
             yield from self._article_requests(urls)
-            if urls and len(archived) == len(urls) and any(dated for _, dated in queue):
+            settled = self._settled_among(urls)
+            if urls and len(settled) == len(urls) and any(dated for _, dated in queue):
                 self.logger.info(
                     "%s shows only articles already archived: skipping the older dated "
                     "sitemaps of its index (incremental crawl)",

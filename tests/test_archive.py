@@ -362,6 +362,28 @@ def test_known_urls_names_the_archived_ones(archive: Archive) -> None:
     assert archive.known_urls([]) == set()
 
 
+def test_known_urls_first_seen_before_a_moment(archive: Archive) -> None:
+    archive.save(make_article())  # first seen at T0
+    archive.save(make_article(OTHER_URL, fetched_at=T0 + timedelta(hours=1)))
+    both = [URL, OTHER_URL]
+    assert archive.known_urls(both, first_seen_before=T0 + timedelta(minutes=30)) == {URL}
+    assert archive.known_urls(both, first_seen_before=T0) == set()
+    # The same instant in another offset.
+    later = (T0 + timedelta(hours=2)).astimezone(KYIV)
+    assert archive.known_urls(both, first_seen_before=later) == set(both)
+
+
+def test_an_unfinished_walk_keeps_its_earliest_start_until_it_finishes(archive: Archive) -> None:
+    assert archive.unfinished_crawl_start("unn", "unn.ua") is None
+    archive.note_crawl_started("unn", "unn.ua", T0)
+    archive.note_crawl_started("unn", "unn.ua", T0 + timedelta(hours=1))  # killed again
+    archive.note_crawl_started("news", "example.com", T0 + timedelta(hours=2))
+    assert archive.unfinished_crawl_start("unn", "unn.ua") == T0
+    archive.note_crawl_finished("unn", "unn.ua")
+    assert archive.unfinished_crawl_start("unn", "unn.ua") is None
+    assert archive.unfinished_crawl_start("news", "example.com") == T0 + timedelta(hours=2)
+
+
 def test_url_with_content_finds_the_archived_copy(archive: Archive) -> None:
     article = make_article()
     archive.save(article)

@@ -133,6 +133,8 @@ def test_a_crawl_killed_mid_way_leaves_a_consistent_archive_and_the_next_complet
     assert process.returncode == -signal.SIGKILL
     killed = assert_consistent(db, warc_dir)
     assert 5 <= len(killed) < ARTICLES
+    # Its walk is marked unfinished, so the next run will not stop at its articles.
+    assert [r["spider"] for r in rows(db, "SELECT spider FROM unfinished_crawls")] == ["unn"]
     killed_files = warc_files_in([warc_dir])
     for path in killed_files:
         # Reads to the end; a record cut short by the kill would be skipped.
@@ -144,6 +146,7 @@ def test_a_crawl_killed_mid_way_leaves_a_consistent_archive_and_the_next_complet
     assert "'finish_reason': 'finished'" in second.log
     complete = assert_consistent(db, warc_dir)
     assert len(complete) == ARTICLES
+    assert rows(db, "SELECT * FROM unfinished_crawls") == []
     assert rows(db, "SELECT content_hash FROM articles GROUP BY 1 HAVING count(*) > 1") == []
     # The articles the killed run committed were kept as they were.
     before = {r["url"]: r["first_seen_at"] for r in killed}

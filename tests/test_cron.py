@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from newscrawl.archive import Archive
 from newscrawl.cli import CRAWL_EXIT_CODES
 from newscrawl.crawling import CrawlResult, ExitCode
 from newscrawl.demo import demo_site, demo_stories, generated_stories
@@ -407,3 +408,55 @@ def test_second_run_on_an_unchanged_site_costs_under_10_percent(
     assert second_run["pages_fetched"] == second_requests
     assert second_run["articles_new"] == 0 and second_run["exit_code"] == 0
     assert second_run["card_views"] == 6  # the first listing page's cards
+
+
+def unfinished_walks(db: Path) -> list[dict[str, object]]:
+    return [dict(row) for row in rows(db, "SELECT * FROM unfinished_crawls")]
+
+
+def test_a_walk_stopped_early_stays_marked_unfinished_until_one_finishes(
+    demo_mirror: Mirror, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    before = datetime.now(UTC)
+    stopped = crawl(["-a", f"base_url={demo_mirror}", "-s", "CLOSESPIDER_ITEMCOUNT=2"], db)
+    assert "'finish_reason': 'closespider_itemcount'" in stopped.log
+    (walk,) = unfinished_walks(db)
+    assert (walk["spider"], walk["site"]) == ("unn", "unn.ua")
+    assert datetime.fromisoformat(str(walk["started_at"])) >= before
+
+    finished = crawl(["-a", f"base_url={demo_mirror}"], db)
+    assert "'finish_reason': 'finished'" in finished.log
+    assert f"the walk of unn.ua begun at {walk['started_at']} did not finish" in finished.log
+    assert unfinished_walks(db) == []
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == DEMO_PAGES
+
+
+def test_after_an_unfinished_walk_the_listings_go_on_past_its_articles(
+    start_mirror: StartMirror, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    # 30 stories, six to a listing page; the feed carries the ten newest.
+    newest = datetime.now(UTC) - timedelta(days=60)
+    stories = generated_stories(30, newest, spacing=timedelta(hours=2))
+    # A walk that archived the first two listing pages, and nothing of the three
+    # after them, when it was killed: what a SIGKILL mid-way can leave behind.
+    began = datetime.now(UTC)
+    partial = start_mirror(demo_site("g", stories=stories[:12]))
+    assert crawl(["-a", f"base_url={partial}"], db).returncode == 0
+    with Archive(db) as archive:
+        archive.note_crawl_started("unn", "unn.ua", began)
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 12
+
+    full = start_mirror(demo_site("g", stories=stories))
+    second = crawl(["-a", f"base_url={full}"], db)
+
+    # The first listing page shows only archived articles, but archived by the
+    # unfinished walk: the listing goes on, and the gap below is filled.
+    assert second.returncode == 0, second.stderr
+    assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 30
+    assert unfinished_walks(db) == []
+    # Once a walk has finished, the incremental stop is back: no article fetched again.
+    full.hits.clear()
+    assert crawl(["-a", f"base_url={full}"], db).returncode == 0
+    assert not [path for path in full.hits if "/news/" in path]
