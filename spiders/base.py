@@ -138,12 +138,13 @@ class NewsSiteSpider(scrapy.Spider):
         # one finished). Its articles may leave gaps below them, see _settled_among.
         self._unfinished_since: datetime | None = None
         self._settled_before: dict[str, bool] = {}
+        self._walk_marked = False
 
     # --- discovery --------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
         self._archive = Archive(self.settings["NEWSCRAWL_DB"])
-        self._note_walk_started()
+        self._unfinished_since = self._unfinished_walk_start()
         state = getattr(self, "state", None)
         if state is not None:
             # With a JOBDIR (newscrawl crawl --resume) Scrapy persists spider.state,
@@ -357,6 +358,7 @@ class NewsSiteSpider(scrapy.Spider):
         archived = self._archived_among(urls)  # remember what was archived before fetching
         for url in urls:
             if url not in archived and url not in self._requested:
+                self._mark_walk_unfinished()
                 self._requested.add(url)
                 yield self._request(url, self.parse_article)
 
@@ -402,22 +404,33 @@ class NewsSiteSpider(scrapy.Spider):
         """The `articles.site` of this spider's articles, e.g. "unn.ua"."""
         return site_of(self.site_url)
 
-    def _note_walk_started(self) -> None:
+    def _unfinished_walk_start(self) -> datetime | None:
+        """When an earlier walk of this site that did not finish began, if one did not."""
         assert self._archive is not None
-        try:
-            self._unfinished_since = self._archive.unfinished_crawl_start(self.name, self.site)
-            self._archive.note_crawl_started(self.name, self.site, self._now())
-        except ArchiveError as exc:
-            # The store pipeline reports an archive it cannot write, and stops the crawl.
-            self.logger.warning("could not mark this walk as begun: %s", exc)
-            return
-        if self._unfinished_since is not None:
+        began = self._archive.unfinished_crawl_start(self.name, self.site)
+        if began is not None:
             self.logger.info(
                 "the walk of %s begun at %s did not finish: listings go on past the "
                 "articles archived since then",
                 self.site,
-                self._unfinished_since.isoformat(),
+                began.isoformat(),
             )
+        return began
+
+    def _mark_walk_unfinished(self) -> None:
+        """Mark this walk unfinished before its first article request, once.
+
+        Not at the start: a run that never requests an article (refused by the
+        archive's lock, or stopped at once) leaves no gaps, and must leave no mark.
+        """
+        if self._walk_marked or self._archive is None:
+            return
+        self._walk_marked = True
+        try:
+            self._archive.note_crawl_started(self.name, self.site, self._now())
+        except ArchiveError as exc:
+            # The store pipeline reports an archive it cannot write, and stops the crawl.
+            self.logger.warning("could not mark this walk as begun: %s", exc)
 
     def _note_walk_finished(self) -> None:
         assert self._archive is not None

@@ -375,6 +375,7 @@ def test_a_direct_scrapy_crawl_stops_at_once_while_another_run_holds_the_archive
     assert total_hits(demo_mirror) == hits_before  # not even robots.txt
     assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == 0
     assert crawl_runs(db) == []  # the holder owns the archive's records
+    assert unfinished_walks(db) == []  # it walked nothing, so it left no gaps to mark
 
 
 # --- incremental crawling -----------------------------------------------------------
