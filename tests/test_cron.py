@@ -22,6 +22,7 @@ from newscrawl.cli import CRAWL_EXIT_CODES
 from newscrawl.crawling import CrawlResult, ExitCode
 from newscrawl.demo import demo_site, demo_stories, generated_stories
 from newscrawl.demo.site import HTML
+from newscrawl.demo.stories import Story
 from newscrawl.lock import archive_lock, lock_path
 from newscrawl.mirror import Mirror, Resource
 from tests.conftest import StartMirror, crawl, rows
@@ -381,14 +382,18 @@ def test_a_direct_scrapy_crawl_stops_at_once_while_another_run_holds_the_archive
 # --- incremental crawling -----------------------------------------------------------
 
 
+def unrevisited_stories(count: int) -> list[Story]:
+    """`count` stories two hours apart, the newest two months old: too old for any revisit."""
+    return generated_stories(
+        count, datetime.now(UTC) - timedelta(days=60), spacing=timedelta(hours=2)
+    )
+
+
 def test_second_run_on_an_unchanged_site_costs_under_10_percent(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:
     db = tmp_path / "news.db"
-    # 150 stories, the newest two months old: too old for any revisit.
-    newest = datetime.now(UTC) - timedelta(days=60)
-    stories = generated_stories(150, newest, spacing=timedelta(hours=2))
-    mirror = start_mirror(demo_site("g", stories=stories))
+    mirror = start_mirror(demo_site("g", stories=unrevisited_stories(150)))
     args = ["crawl", "unn", "--db", str(db), "-a", f"base_url={mirror}", *FAST]
 
     first = newscrawl(args, tmp_path)
@@ -437,9 +442,8 @@ def test_after_an_unfinished_walk_the_listings_go_on_past_its_articles(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:
     db = tmp_path / "news.db"
-    # 30 stories, six to a listing page; the feed carries the ten newest.
-    newest = datetime.now(UTC) - timedelta(days=60)
-    stories = generated_stories(30, newest, spacing=timedelta(hours=2))
+    # Six stories to a listing page; the feed carries the ten newest.
+    stories = unrevisited_stories(30)
     # A walk that archived the first two listing pages, and nothing of the three
     # after them, when it was killed: what a SIGKILL mid-way can leave behind.
     began = datetime.now(UTC)
