@@ -26,7 +26,7 @@ from pathlib import Path
 
 from newscrawl.demo import Version, demo_site, demo_stories
 from newscrawl.mirror import Resource, serve
-from tests.conftest import CRAWL_TIMEOUT, REPO_ROOT, subprocess_env
+from tests.conftest import REPO_ROOT, run_newscrawl, subprocess_env
 
 VIEWS_GAIN = 500
 # Listed first on page 1 of the Ukrainian listing, so the second run fetches it again.
@@ -56,23 +56,13 @@ def newscrawl_crawl(db: Path, base_url: str, *settings: str) -> subprocess.Compl
 
     `settings` are more NAME=VALUE Scrapy settings.
     """
-    command = [
-        sys.executable, "-m", "newscrawl", "crawl", "unn", "--db", str(db),
-        "-a", f"base_url={base_url}",
-        "-s", "AUTOTHROTTLE_ENABLED=False",
-        "-s", "DOWNLOAD_DELAY=0",
+    args = [
+        "crawl", "unn", "--db", str(db), "-a", f"base_url={base_url}",
+        "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
     ]  # fmt: skip
     for setting in settings:
-        command += ["-s", setting]
-    return subprocess.run(
-        command,
-        cwd=REPO_ROOT,
-        env=subprocess_env(),
-        capture_output=True,
-        text=True,
-        timeout=CRAWL_TIMEOUT,
-        check=False,
-    )
+        args += ["-s", setting]
+    return run_newscrawl(args, REPO_ROOT)
 
 
 def build_analyst_archive(folder: Path) -> AnalystArchive:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -50,12 +51,45 @@ def demo_mirror(start_mirror: StartMirror) -> Mirror:
     return start_mirror(demo_site())
 
 
-def subprocess_env() -> dict[str, str]:
+def subprocess_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for a newscrawl subprocess: this checkout importable, and no
-    NEWSCRAWL_* variables, so a developer's own settings never reach a test's run."""
+    NEWSCRAWL_* variables, so a developer's own settings never reach a test's run.
+    `extra` adds variables (a test's own NEWSCRAWL_* settings)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
+    env.update(extra or {})
     return env
+
+
+def newscrawl_command() -> list[str]:
+    """The installed console script beside this interpreter, as the README runs it."""
+    script = Path(sys.executable).parent / "newscrawl"
+    found = str(script) if script.exists() else shutil.which("newscrawl")
+    if found is None:
+        pytest.fail("the newscrawl console script is not installed: pip install -e .")
+    return [found]
+
+
+def run_newscrawl(
+    args: Sequence[str],
+    cwd: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout: float = CRAWL_TIMEOUT,
+) -> subprocess.CompletedProcess[str]:
+    """Run the installed `newscrawl` command in `cwd` and wait for it, as cron would.
+
+    The environment is `subprocess_env(env)`; stdout and stderr are captured as text.
+    """
+    return subprocess.run(
+        [*newscrawl_command(), *args],
+        cwd=cwd,
+        env=subprocess_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def crawl(args: Sequence[str], db: Path, spider: str = "unn") -> CrawlRun:

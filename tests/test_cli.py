@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
-import shutil
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,34 +14,13 @@ from newscrawl.cli import main
 from newscrawl.crawling import ExitCode
 from newscrawl.demo import demo_stories
 from newscrawl.mirror import Mirror
+from tests.conftest import newscrawl_command, run_newscrawl
 
 FIXTURES = Path(__file__).parent / "fixtures" / "unn"
 SEED_AMP_URL = (
     "https://unn.ua/en/amp/the-united-states-south-korea-and-japan-condemned-the-deepening-"
     "of-military-cooperation-between-the-dprk-and-the-russian-federation"
 )
-
-
-def newscrawl_command() -> list[str]:
-    """The installed console script beside this interpreter, as the README runs it."""
-    script = Path(sys.executable).parent / "newscrawl"
-    found = str(script) if script.exists() else shutil.which("newscrawl")
-    if found is None:
-        pytest.fail("the newscrawl console script is not installed: pip install -e .")
-    return [found]
-
-
-def run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ)
-    env.pop("NEWSCRAWL_DB", None)
-    return subprocess.run(
-        [*newscrawl_command(), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
 
 
 def test_extract_prints_one_object_per_page_and_survives_bad_ones(
@@ -88,7 +64,7 @@ def test_extract_url_option_overrides_the_page(capsys: pytest.CaptureFixture[str
 def test_crawl_works_from_any_directory(demo_mirror: Mirror, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    done = run(
+    done = run_newscrawl(
         [
             "crawl", "unn", "--db", "archive.db",
             "-a", f"base_url={demo_mirror}", "-a", "languages=en",
@@ -107,13 +83,13 @@ def test_crawl_works_from_any_directory(demo_mirror: Mirror, tmp_path: Path) -> 
 
 
 def test_crawl_of_an_unknown_spider_fails_clearly(tmp_path: Path) -> None:
-    done = run(["crawl", "no-such-spider", "--db", "x.db"], cwd=tmp_path)
+    done = run_newscrawl(["crawl", "no-such-spider", "--db", "x.db"], cwd=tmp_path)
     assert done.returncode == 2
     assert "no spider named 'no-such-spider'" in done.stderr
 
 
 def test_demo_crawls_the_bundled_site_into_data_news_db(tmp_path: Path) -> None:
-    done = run(["demo"], cwd=tmp_path)
+    done = run_newscrawl(["demo"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     db_path = tmp_path / "data" / "news.db"
     assert db_path.exists()
@@ -144,7 +120,7 @@ def test_crawl_into_an_unwritable_archive_fails_before_fetching(
 ) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("a file where the archive's folder should be")
-    done = run(
+    done = run_newscrawl(
         ["crawl", "unn", "--db", str(not_a_folder / "news.db"), "-a", f"base_url={demo_mirror}"],
         cwd=tmp_path,
     )
@@ -155,6 +131,6 @@ def test_crawl_into_an_unwritable_archive_fails_before_fetching(
 
 
 def test_malformed_spider_argument_is_a_usage_error(tmp_path: Path) -> None:
-    done = run(["crawl", "unn", "-a", "languages"], cwd=tmp_path)
+    done = run_newscrawl(["crawl", "unn", "-a", "languages"], cwd=tmp_path)
     assert done.returncode == 2
     assert "-a expects NAME=VALUE" in done.stderr

@@ -28,7 +28,7 @@ from newscrawl.mirror import serve
 from newscrawl.parsers import article_from_page
 from newscrawl.warc import item_records, page_body, record_at, warc_files_in
 from pipelines.normalize import normalize_article
-from tests.conftest import REPO_ROOT, crawl, rows, subprocess_env
+from tests.conftest import REPO_ROOT, crawl, rows, run_newscrawl
 
 # Every article of the demo site, in every language (AMP copies map to these).
 ARTICLES = sum(len(story.versions) for story in demo_stories())
@@ -48,17 +48,11 @@ def scrapy_crawl_command(db: Path, warc_dir: Path, *args: str) -> list[str]:
 
 def newscrawl_crawl(db: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The real `newscrawl crawl unn`, logging beside the test's files."""
-    env = subprocess_env()
-    return subprocess.run(
-        [sys.executable, "-m", "newscrawl", "crawl", "unn", "--db", str(db),
+    return run_newscrawl(
+        ["crawl", "unn", "--db", str(db),
          "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0",
          "-s", f"NEWSCRAWL_LOG_DIR={cwd / 'logs'}", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
+        cwd,
     )  # fmt: skip
 
 

@@ -25,8 +25,14 @@ from newscrawl.demo.site import HTML
 from newscrawl.demo.stories import Story
 from newscrawl.lock import archive_lock, lock_path
 from newscrawl.mirror import Mirror, Resource
-from tests.conftest import StartMirror, crawl, rows
-from tests.test_cli import newscrawl_command
+from tests.conftest import (
+    StartMirror,
+    crawl,
+    newscrawl_command,
+    rows,
+    run_newscrawl,
+    subprocess_env,
+)
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -39,20 +45,7 @@ def newscrawl(
     args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run the installed `newscrawl` command as cron would, and wait for it."""
-    return subprocess.run(
-        [*newscrawl_command(), *args],
-        cwd=cwd,
-        env=command_env(env),
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
-
-
-def command_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    env.update(extra or {})
-    return env
+    return run_newscrawl(args, cwd, env=env, timeout=240)
 
 
 def crawl_runs(db: Path) -> list[dict[str, object]]:
@@ -289,7 +282,7 @@ def test_an_overlapping_run_is_refused_at_once(start_mirror: StartMirror, tmp_pa
     first = subprocess.Popen(
         [*newscrawl_command(), "crawl", "unn", "--db", str(db), "-a", f"base_url={slow}", *FAST],
         cwd=tmp_path,
-        env=command_env(),
+        env=subprocess_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -7,7 +7,6 @@ import pty
 import shutil
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from newscrawl.lock import archive_lock
 from newscrawl.mirror import Resource, serve
 from newscrawl.reparse import reparse_files
 from newscrawl.warc import WarcFiles
-from tests.conftest import crawl, rows, subprocess_env
+from tests.conftest import crawl, newscrawl_command, rows, run_newscrawl, subprocess_env
 
 T0 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 # Every archived article is due again on every run, whatever its age.
@@ -58,16 +57,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
 
 def reparse(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """The real `newscrawl reparse` in a subprocess."""
-    env = subprocess_env()
-    return subprocess.run(
-        [sys.executable, "-m", "newscrawl", "reparse", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    return run_newscrawl(["reparse", *args], cwd, timeout=300)
 
 
 def archive_dump(db: Path) -> dict[str, Any]:
@@ -234,10 +224,9 @@ def test_progress_is_plain_lines_off_a_terminal(history: History, tmp_path: Path
 
 def test_progress_is_a_bar_on_a_terminal(history: History, tmp_path: Path) -> None:
     controller, terminal = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
-    command = [sys.executable, "-m", "newscrawl", "reparse", "--warc", str(history.warc_dir),
+    command = [*newscrawl_command(), "reparse", "--warc", str(history.warc_dir),
                "--db", str(tmp_path / "n.db")]  # fmt: skip
-    with subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+    with subprocess.Popen(command, cwd=tmp_path, env=subprocess_env(), stdout=subprocess.DEVNULL,
                           stderr=terminal) as process:  # fmt: skip
         os.close(terminal)
         output = b""

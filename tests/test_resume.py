@@ -13,9 +13,8 @@ import pytest
 from newscrawl.crawling import ExitCode
 from newscrawl.demo import demo_site, generated_stories
 from newscrawl.mirror import Resource
-from tests.conftest import StartMirror, rows
-from tests.test_cli import newscrawl_command
-from tests.test_cron import FAST, command_env, crawl_runs, newscrawl
+from tests.conftest import StartMirror, newscrawl_command, rows, subprocess_env
+from tests.test_cron import FAST, crawl_runs, newscrawl
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -42,7 +41,7 @@ def test_a_crawl_stopped_with_sigint_resumes_without_fetching_twice(
     first = subprocess.Popen(
         [*newscrawl_command(), *args],
         cwd=tmp_path,
-        env=command_env(),
+        env=subprocess_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import os
 import re
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from newscrawl.mirror import Mirror, serve
 from newscrawl.parsers import article_from_page
 from newscrawl.warc import item_records, page_body, record_at, warc_files_in
 from pipelines.normalize import normalize_article
-from tests.conftest import CrawlRun, crawl, rows
+from tests.conftest import CrawlRun, crawl, rows, run_newscrawl
 
 
 @dataclass
@@ -212,16 +211,11 @@ def test_the_warc_folder_may_come_from_the_environment(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     folder = tmp_path / "from-env"
     with serve(demo_site()) as mirror:
-        done = subprocess.run(
-            [sys.executable, "-m", "newscrawl", "crawl", "unn", "--db", str(db),
-             "-a", f"base_url={mirror}", "-a", "max_pages=1",
+        done = run_newscrawl(
+            ["crawl", "unn", "--db", str(db), "-a", f"base_url={mirror}", "-a", "max_pages=1",
              "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
-            cwd=tmp_path,
-            env={**os.environ, "NEWSCRAWL_WARC_DIR": str(folder)},
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
+            tmp_path,
+            env={"NEWSCRAWL_WARC_DIR": str(folder)},
         )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert warc_files_in([folder])
@@ -233,27 +227,17 @@ def test_the_warc_folder_defaults_to_beside_the_archive(tmp_path: Path) -> None:
     db = tmp_path / "archive" / "news.db"
     elsewhere = tmp_path / "cwd"
     elsewhere.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
     with serve(demo_site()) as mirror:
-        done = subprocess.run(
-            [sys.executable, "-m", "newscrawl", "crawl", "unn", "--db", str(db),
-             "-a", f"base_url={mirror}", "-a", "max_pages=1",
+        done = run_newscrawl(
+            ["crawl", "unn", "--db", str(db), "-a", f"base_url={mirror}", "-a", "max_pages=1",
              "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "LOG_LEVEL=WARNING"],
-            cwd=elsewhere,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=180,
-            check=False,
+            elsewhere,
         )  # fmt: skip
     assert done.returncode == 0, done.stderr[-3000:]
     assert warc_files_in([db.parent / "warc"])
     assert list(elsewhere.iterdir()) == []
     # reparse finds them there too, with no --warc.
-    redone = subprocess.run(
-        [sys.executable, "-m", "newscrawl", "reparse", "--db", str(db)],
-        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=180, check=False,
-    )  # fmt: skip
+    redone = run_newscrawl(["reparse", "--db", str(db)], elsewhere)
     assert redone.returncode == 0, redone.stderr[-3000:]
     summary = re.search(r"reparse: (\d+) records;.*; (\d+) records failed", redone.stdout)
     assert summary is not None, redone.stdout
