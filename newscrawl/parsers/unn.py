@@ -39,6 +39,7 @@ from newscrawl.parsers.html import (
     word_set,
 )
 from newscrawl.parsers.language import language_code
+from newscrawl.parsers.readalso import is_read_also_label
 from newscrawl.parsers.views import views_from_text
 
 # Elements that start a new paragraph: leaf-most ones yield the text, containers
@@ -54,11 +55,6 @@ _EXCLUDED_TAGS = word_set(
 )
 # Elements that may wrap a read-also insert with unknown classes (detected by its date).
 _READ_ALSO_HOLDERS = frozenset({"div", "p", "aside", "section", "li"})
-# A paragraph that is only the label of a removed read-also insert.
-_READ_ALSO_LABEL = re.compile(
-    r"(read also|see also|читайте також|також читайте|дивіться також|читайте также)\s*[:.]?",
-    re.IGNORECASE,
-)
 
 
 class UnnParser(SiteParser):
@@ -373,7 +369,7 @@ class UnnParser(SiteParser):
         rest = text[: date.start()].strip()
         link_text = READALSO_DATE_AT_END.sub("", element_text(anchors[0])).strip()
         label = rest.removesuffix(link_text).strip()
-        if not link_text or not (label == "" or _READ_ALSO_LABEL.fullmatch(label)):
+        if not link_text or not (label == "" or is_read_also_label(label)):
             return None
         link = self._read_also_link(anchors[0], element, base)
         return [link] if link is not None else []
@@ -461,7 +457,7 @@ class _BodyReader:
         text = folded_text("".join(self._buffer))
         self._buffer.clear()
         # A "Читайте також:" left behind by a removed read-also insert is no paragraph.
-        if text and not _READ_ALSO_LABEL.fullmatch(text):
+        if text and not is_read_also_label(text):
             self.paragraphs.append(text)
 
 
