@@ -56,6 +56,12 @@ def newscrawl_crawl(db: Path, *args: str, cwd: Path) -> subprocess.CompletedProc
     )  # fmt: skip
 
 
+def everything_said(done: subprocess.CompletedProcess[str], log_dir: Path) -> str:
+    """A run's stdout, stderr and log files, as one text to search."""
+    logs = "".join(path.read_text() for path in log_dir.glob("*.log"))
+    return done.stdout + done.stderr + logs
+
+
 def committed_count(db: Path) -> int:
     try:
         conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
@@ -214,11 +220,7 @@ def test_a_full_disk_for_the_warc_files_stops_the_crawl_and_keeps_what_was_commi
         done = newscrawl_crawl(
             db, "-a", f"base_url={mirror}", "-s", f"NEWSCRAWL_WARC_DIR={warc_dir}", cwd=tmp_path
         )
-    output = (
-        done.stdout
-        + done.stderr
-        + "".join(p.read_text() for p in (tmp_path / "logs").glob("*.log"))
-    )
+    output = everything_said(done, tmp_path / "logs")
     assert done.returncode == 1, output[-3000:]
     assert "warc_error" in output
     assert "No space left on device" in output
@@ -250,11 +252,7 @@ def test_a_full_disk_for_the_archive_stops_the_crawl_and_keeps_what_was_committe
         done = newscrawl_crawl(
             db, "-a", f"base_url={mirror}", "-s", f"NEWSCRAWL_WARC_DIR={warc_dir}", cwd=tmp_path
         )
-    output = (
-        done.stdout
-        + done.stderr
-        + "".join(p.read_text() for p in (tmp_path / "logs").glob("*.log"))
-    )
+    output = everything_said(done, tmp_path / "logs")
     assert done.returncode != 0, output[-3000:]
     assert "the disk is full" in output
     committed = assert_consistent(db, warc_dir)
