@@ -720,22 +720,22 @@ class Archive:
 
     # --- reads ----------------------------------------------------------------
 
-    def known_urls(
-        self, urls: Iterable[str], *, first_seen_before: datetime | None = None
-    ) -> set[str]:
-        """Those of `urls` (canonical) that are archived: one query on the url index.
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Those of `urls` (canonical) that are archived: one query on the url index."""
+        return {url for url, _ in self._first_seen_rows(urls)}
 
-        With `first_seen_before`, only those first archived before that moment.
-        """
+    def first_seen_times(self, urls: Iterable[str]) -> dict[str, datetime]:
+        """When each of `urls` (canonical) that is archived was first seen."""
+        return {url: _instant(first_seen) for url, first_seen in self._first_seen_rows(urls)}
+
+    def _first_seen_rows(self, urls: Iterable[str]) -> list[tuple[str, str]]:
         wanted = json.dumps(sorted(set(urls)), ensure_ascii=False)
-        sql = "SELECT url FROM articles WHERE url IN (SELECT value FROM json_each(?))"
-        params = [wanted]
-        if first_seen_before is not None:
-            sql += " AND julianday(first_seen_at) < julianday(?)"
-            params.append(_utc_iso(first_seen_before))
         with self._errors_as_archive_error("read"):
-            rows = self.db.execute(sql, params).fetchall()
-        return {url for (url,) in rows}
+            return self.db.execute(
+                "SELECT url, first_seen_at FROM articles "
+                "WHERE url IN (SELECT value FROM json_each(?))",
+                [wanted],
+            ).fetchall()
 
     def unfinished_crawl_start(self, spider: str, site: str) -> datetime | None:
         """When the earliest walk of `spider` over `site` that has not finished began."""

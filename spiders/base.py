@@ -125,9 +125,10 @@ class NewsSiteSpider(scrapy.Spider):
         self._site_hosts = _host_variants(urlsplit(self.site_url).hostname or "")
         self._archive: Archive | None = None
         # Whether each canonical URL was archived when this crawl first saw it.
-        # Asked once, before this crawl fetches it: asking later would count
-        # the crawl's own writes and stop paging early on a first crawl.
-        self._archived_before: dict[str, bool] = {}
+        # When each canonical URL was first archived (None: not archived), asked once,
+        # before this crawl fetches it: asking later would count the crawl's own
+        # writes and stop paging early on a first crawl.
+        self._first_seen: dict[str, datetime | None] = {}
         # Feed dates and titles by canonical URL, whichever request ends up fetching
         # the page.
         self._feed_dates: dict[str, datetime] = {}
@@ -137,7 +138,6 @@ class NewsSiteSpider(scrapy.Spider):
         # When an earlier walk of the site that never finished began (None: the last
         # one finished). Its articles may leave gaps below them, see _settled_among.
         self._unfinished_since: datetime | None = None
-        self._settled_before: dict[str, bool] = {}
         self._walk_marked = False
 
     # --- discovery --------------------------------------------------------------
@@ -342,11 +342,15 @@ class NewsSiteSpider(scrapy.Spider):
 
     def _archived_among(self, urls: Sequence[str]) -> set[str]:
         """Those canonical URLs that were archived before this crawl first saw them."""
-        unseen = [url for url in urls if url not in self._archived_before]
+        return {url for url, seen in self._first_seen_of(urls).items() if seen is not None}
+
+    def _first_seen_of(self, urls: Sequence[str]) -> dict[str, datetime | None]:
+        """When each URL was first archived, as the archive said when this crawl first asked."""
+        unseen = [url for url in urls if url not in self._first_seen]
         if unseen:
-            known = self._archive.known_urls(unseen) if self._archive else set()
-            self._archived_before.update((url, url in known) for url in unseen)
-        return {url for url in urls if self._archived_before[url]}
+            times = self._archive.first_seen_times(unseen) if self._archive else {}
+            self._first_seen.update((url, times.get(url)) for url in unseen)
+        return {url: self._first_seen[url] for url in urls}
 
     # --- requests ---------------------------------------------------------------
 
@@ -445,13 +449,12 @@ class NewsSiteSpider(scrapy.Spider):
         After finished walks, every archived article does. While an earlier walk is
         unfinished, only those archived before it began.
         """
-        if self._unfinished_since is None:
-            return self._archived_among(urls)
-        unseen = [url for url in urls if url not in self._settled_before]
-        if unseen and self._archive is not None:
-            settled = self._archive.known_urls(unseen, first_seen_before=self._unfinished_since)
-            self._settled_before.update((url, url in settled) for url in unseen)
-        return {url for url in urls if self._settled_before.get(url)}
+        since = self._unfinished_since
+        return {
+            url
+            for url, seen in self._first_seen_of(urls).items()
+            if seen is not None and (since is None or seen < since)
+        }
 
 
 def card_views(card: Selector) -> int | None:

@@ -362,15 +362,14 @@ def test_known_urls_names_the_archived_ones(archive: Archive) -> None:
     assert archive.known_urls([]) == set()
 
 
-def test_known_urls_first_seen_before_a_moment(archive: Archive) -> None:
+def test_first_seen_times_of_the_archived_urls(archive: Archive) -> None:
     archive.save(make_article())  # first seen at T0
-    archive.save(make_article(OTHER_URL, fetched_at=T0 + timedelta(hours=1)))
-    both = [URL, OTHER_URL]
-    assert archive.known_urls(both, first_seen_before=T0 + timedelta(minutes=30)) == {URL}
-    assert archive.known_urls(both, first_seen_before=T0) == set()
-    # The same instant in another offset.
-    later = (T0 + timedelta(hours=2)).astimezone(KYIV)
-    assert archive.known_urls(both, first_seen_before=later) == set(both)
+    archive.save(make_article(OTHER_URL, fetched_at=(T0 + timedelta(hours=1)).astimezone(KYIV)))
+    never = "https://unn.ua/en/news/never-archived"
+    times = archive.first_seen_times([URL, OTHER_URL, never])
+    # Instants, whatever offset they were fetched in: they compare with any aware time.
+    assert times == {URL: T0, OTHER_URL: T0 + timedelta(hours=1)}
+    assert archive.known_urls([URL, OTHER_URL, never]) == {URL, OTHER_URL}
 
 
 def test_an_unfinished_walk_keeps_its_earliest_start_until_it_finishes(archive: Archive) -> None:
