@@ -19,10 +19,10 @@ from typing import Self
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
-from scrapy.utils.defer import deferred_from_coro
 
 from newscrawl.archive import Archive
 from newscrawl.clock import current_time
+from newscrawl.closing import close_spider_soon
 from newscrawl.crawling import CrawlResult
 from newscrawl.errors import ArchiveError
 from newscrawl.lock import LockHeld, archive_lock
@@ -66,8 +66,7 @@ class DirectRun:
             self._lock.enter_context(archive_lock(self.db_path))
         except (LockHeld, ArchiveError) as exc:
             logger.error("not crawling: %s", exc)
-            assert self.crawler.engine is not None
-            deferred_from_coro(self.crawler.engine.close_spider_async(reason=LOCKED_REASON))
+            close_spider_soon(self.crawler, LOCKED_REASON)
             return
         self._locked = True
 

@@ -56,8 +56,6 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
-from scrapy.utils.defer import deferred_from_coro
-from twisted.python.failure import Failure
 from warcio.bufferedreaders import BufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
@@ -66,6 +64,7 @@ from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
 from warcio.warcwriter import WARCWriter
 
 from newscrawl import __version__, items
+from newscrawl.closing import close_spider_soon
 from newscrawl.errors import WarcError
 
 __all__ = [
@@ -404,11 +403,7 @@ class _CrawlWarc:
         self.failure = error
         logger.error("WARC write failed, closing the spider: %s", error)
         self.crawler.stats.set_value("newscrawl/warc_error", str(error))
-        # Scheduled, not awaited: closing waits for the responses in flight.
-        closing = deferred_from_coro(
-            self.crawler.engine.close_spider_async(reason=CLOSE_REASON)  # type: ignore[union-attr]
-        )
-        closing.addErrback(_log_close_failure)
+        close_spider_soon(self.crawler, CLOSE_REASON)
 
 
 def _crawl_warc(crawler: Crawler) -> _CrawlWarc:
@@ -418,10 +413,6 @@ def _crawl_warc(crawler: Crawler) -> _CrawlWarc:
     if shared is None:
         shared = _writers[crawler] = _CrawlWarc(crawler)
     return shared
-
-
-def _log_close_failure(failure: Failure) -> None:
-    logger.error("could not close the spider after a WARC error: %s", failure.value)
 
 
 class WarcCaptureMiddleware:

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from scrapy.crawler import Crawler
-from scrapy.utils.defer import deferred_from_coro
-from twisted.python.failure import Failure
 
 from newscrawl.archive import Archive
+from newscrawl.closing import close_spider_soon
 from newscrawl.errors import ArchiveError
 
 logger = logging.getLogger(__name__)
@@ -77,11 +76,4 @@ def stop_crawl_for_archive_error(crawler: Crawler, error: ArchiveError) -> None:
         shared.failure = error
     logger.error("archive write failed, closing the spider: %s", error)
     crawler.stats.set_value("newscrawl/archive_error", str(error))
-    # Scheduled, not awaited: closing waits for the items in flight, the
-    # caller's included, so awaiting it from a pipeline would never return.
-    closing = deferred_from_coro(crawler.engine.close_spider_async(reason=CLOSE_REASON))
-    closing.addErrback(_log_close_failure)
-
-
-def _log_close_failure(failure: Failure) -> None:
-    logger.error("could not close the spider after an archive error: %s", failure.value)
+    close_spider_soon(crawler, CLOSE_REASON)
