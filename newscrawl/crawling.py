@@ -30,7 +30,6 @@ from enum import IntEnum
 from pathlib import Path
 from types import FrameType
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
@@ -42,6 +41,7 @@ from newscrawl.clock import current_time
 from newscrawl.completeness import ARTICLES_STAT, COMPLETENESS_FIELDS, STATS_PREFIX
 from newscrawl.errors import ArchiveError
 from newscrawl.lock import HeldLock, archive_lock
+from newscrawl.parsers.links import site_of
 
 __all__ = [
     "CrawlResult",
@@ -49,6 +49,7 @@ __all__ = [
     "crawl_spiders",
     "project_settings",
     "run_spider",
+    "site_of_spider",
     "site_spider_names",
     "spider_names",
 ]
@@ -273,7 +274,7 @@ def run_spider(
         stats=stats,
         start_error=start_errors[0] if start_errors and "finish_reason" not in stats else None,
         # Read from the instance: a generic spider learns its site from its arguments.
-        site=_site_of(getattr(spider, "site_url", None)),
+        site=site_of_spider(spider),
     )
 
 
@@ -394,14 +395,16 @@ def _spider_sites(settings: Settings) -> dict[str, str]:
     loader = SpiderLoader.from_settings(settings)
     sites = {}
     for name in loader.list():
-        sites[name] = _site_of(getattr(loader.load(name), "site_url", None)) or ""
+        sites[name] = site_of_spider(loader.load(name)) or ""
     return sites
 
 
-def _site_of(site_url: str | None) -> str | None:
-    """The `articles.site` form of a site URL: "https://www.unn.ua" -> "unn.ua"."""
-    host = urlsplit(site_url or "").hostname or ""
-    return host.lower().removeprefix("www.") or None
+def site_of_spider(spider: object) -> str | None:
+    """The `articles.site` of a spider (class or instance) from its `site_url`, if it has one.
+
+    "https://www.unn.ua" -> "unn.ua"; the generic spider's class has none.
+    """
+    return site_of(getattr(spider, "site_url", "") or "") or None
 
 
 def _log_file(log_dir: Path, spider: str, started_at: datetime) -> Path:

@@ -23,10 +23,9 @@ from scrapy.exceptions import NotConfigured
 from newscrawl.archive import Archive
 from newscrawl.clock import current_time
 from newscrawl.closing import close_spider_soon
-from newscrawl.crawling import CrawlResult
+from newscrawl.crawling import CrawlResult, site_of_spider
 from newscrawl.errors import ArchiveError
 from newscrawl.lock import LockHeld, archive_lock
-from newscrawl.parsers.links import site_of
 
 __all__ = ["LOCKED_REASON", "DirectRun"]
 
@@ -93,7 +92,7 @@ class DirectRun:
             finished_at=self._now(),
             log_file=Path(log_file) if log_file else None,
             max_errors=settings.getint("NEWSCRAWL_MAX_ERRORS"),
-            site=site_of(getattr(spider, "site_url", "") or "") or None,
+            site=site_of_spider(spider),
         )
         try:
             with Archive(self.db_path) as archive:
