@@ -2,9 +2,9 @@
 
     python3 bench/_mirror.py --pages N [--newest ISO]
 
-builds the sample site's markup (`newscrawl.demo.demo_site`) around N generated
-stories (`newscrawl.demo.generated_stories`): N article pages, their paged
-listings and the RSS feed. It then serves it with `newscrawl.mirror.serve` on
+builds the sample site's markup (`newscrawl.testing.demo.demo_site`) around N generated
+stories (`newscrawl.testing.demo.generated_stories`): N article pages, their paged
+listings and the RSS feed. It then serves it with `newscrawl.testing.mirror.serve` on
 127.0.0.1 and prints one JSON line on stdout, ``{"url": ..., "paths": ...}``,
 once it accepts connections. For every line it then reads on stdin it prints
 ``{"requests": ..., "cpu_s": ...}`` (requests served and its own CPU seconds so
@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from newscrawl.demo import demo_site, generated_stories
-from newscrawl.mirror import Mirror, Resource, serve
+from newscrawl.testing.demo import demo_site, generated_stories
+from newscrawl.testing.mirror import Mirror, Resource, serve
 
 
 def generated_site(pages: int, newest: datetime) -> dict[str, Resource]:

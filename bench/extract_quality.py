@@ -30,8 +30,8 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import trafilatura  # noqa: E402
 
-from newscrawl.parsers.charset import decoded_html  # noqa: E402
-from newscrawl.parsers.generic import GenericParser  # noqa: E402
+from newscrawl.parsing.decoding import decoded_html  # noqa: E402
+from newscrawl.parsing.generic import GenericParser  # noqa: E402
 
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "fundus"
 Extractor = Callable[[str, str, datetime], dict[str, Any]]

@@ -33,8 +33,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
-from newscrawl.parsers.charset import decoded_html  # noqa: E402
-from newscrawl.parsers.generic import GenericParser, _Headlines  # noqa: E402
+from newscrawl.parsing.decoding import decoded_html  # noqa: E402
+from newscrawl.parsing.generic import GenericParser, _Headlines  # noqa: E402
 
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "fundus"
 SOURCES = [f.name for f in fields(_Headlines)]

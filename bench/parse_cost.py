@@ -32,10 +32,10 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import trafilatura  # noqa: E402
 
-from newscrawl.demo import demo_site  # noqa: E402
-from newscrawl.parsers import parser_for, site_parsers  # noqa: E402
-from newscrawl.parsers.base import SiteParser  # noqa: E402
-from newscrawl.parsers.charset import decoded_html  # noqa: E402
+from newscrawl.parsing import parser_for, site_parsers  # noqa: E402
+from newscrawl.parsing.base import SiteParser  # noqa: E402
+from newscrawl.parsing.decoding import decoded_html  # noqa: E402
+from newscrawl.testing.demo import demo_site  # noqa: E402
 
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "fundus"
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
@@ -147,7 +147,7 @@ def _category(func: tuple[str, int, str], callers: dict) -> str:
         for name, pattern in CATEGORIES:
             if pattern.search(caller_label):
                 return name
-        if "newscrawl/parsers" in caller[0]:
+        if "newscrawl/parsing" in caller[0]:
             return "selectors"
     return "other"
 

@@ -5,7 +5,7 @@
 Crawls a generated UNN-style mirror (`bench/_mirror.py`'s `generated_site`: N article pages,
 their listings and the feed) with the real `scrapy crawl unn`, WARC capture on. Then it
 re-parses the crawl's WARC files into a fresh archive with `newscrawl reparse`'s own code
-(`newscrawl.reparse.reparse_files`), once per `--jobs` value, and prints pages per second
+(`newscrawl.runs.reparse.reparse_files`), once per `--jobs` value, and prints pages per second
 (target: >= 200 UNN pages/s on 2 cores). Last, a profile of the `--jobs 1` run (cProfile,
 one process, so every stage is booked) shows where the time goes: scanning the WARC files,
 reading a page's record, the parser, the other pipelines, and the archive writes.
@@ -32,8 +32,8 @@ sys.path.insert(0, str(REPO_ROOT / "bench"))
 from _mirror import generated_site  # noqa: E402
 
 from newscrawl.archive import Archive  # noqa: E402
-from newscrawl.mirror import serve  # noqa: E402
-from newscrawl.reparse import ReparseReport, reparse_files  # noqa: E402
+from newscrawl.runs.reparse import ReparseReport, reparse_files  # noqa: E402
+from newscrawl.testing.mirror import serve  # noqa: E402
 
 # Profile stages: (name, a function whose cumulative time is the stage's).
 STAGES = (

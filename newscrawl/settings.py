@@ -13,7 +13,7 @@ BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["spiders"]
 NEWSPIDER_MODULE = "spiders"
 # `scrapy crawl` keeps repeated -a NAME=VALUE arguments (joined by commas).
-COMMANDS_MODULE = "newscrawl.commands"
+COMMANDS_MODULE = "newscrawl.crawler.commands"
 
 # --- newscrawl's own settings -------------------------------------------------
 # The SQLite archive. Relative paths are relative to the working directory.
@@ -22,7 +22,7 @@ NEWSCRAWL_DB = os.environ.get("NEWSCRAWL_DB", "data/news.db")
 NEWSCRAWL_CONTACT_URL = os.environ.get(
     "NEWSCRAWL_CONTACT_URL", "https://github.com/newscrawl/newscrawl"
 )
-# Age-based revisits of archived articles, as AGE:INTERVAL rules (newscrawl.revisits):
+# Age-based revisits of archived articles, as AGE:INTERVAL rules (newscrawl.runs.revisits):
 # every run under 24 h, daily until 7 days, weekly until 30 days, then never.
 NEWSCRAWL_REVISITS = os.environ.get("NEWSCRAWL_REVISITS", "24h:0,7d:1d,30d:7d")
 # At most this many revisits per spider run, youngest articles first; the others
@@ -76,15 +76,15 @@ ITEM_PIPELINES = {
 # started with `scrapy crawl` takes the archive's lock and gets a crawl_runs row,
 # as under `newscrawl crawl`, which sets NEWSCRAWL_MANAGED_RUN for its workers.
 EXTENSIONS = {
-    "newscrawl.completeness.FieldCompleteness": 500,
-    "newscrawl.direct_run.DirectRun": 600,
+    "newscrawl.crawler.completeness.FieldCompleteness": 500,
+    "newscrawl.crawler.lock_and_record.DirectRun": 600,
 }
 NEWSCRAWL_MANAGED_RUN = False
 
 # View counts from a site's counter endpoint (a spider's `counter_url`), fetched
-# before the page reaches the pipelines; see newscrawl.counters.
+# before the page reaches the pipelines; see newscrawl.crawler.view_counters.
 SPIDER_MIDDLEWARES = {
-    "newscrawl.counters.CounterViewsMiddleware": 550,
+    "newscrawl.crawler.view_counters.CounterViewsMiddleware": 550,
     # Below the counters, so the items it records carry their counted views.
     "newscrawl.warc.WarcItemMiddleware": 540,
 }
@@ -93,5 +93,5 @@ SPIDER_MIDDLEWARES = {
 DOWNLOADER_MIDDLEWARES = {"newscrawl.warc.WarcCaptureMiddleware": 950}
 
 LOG_LEVEL = "INFO"
-LOG_FORMATTER = "newscrawl.logformatter.ConciseLogFormatter"
+LOG_FORMATTER = "newscrawl.crawler.logformatter.ConciseLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -9,7 +9,7 @@ from scrapy.crawler import Crawler
 
 from newscrawl.archive import Archive
 from newscrawl.errors import ArchiveError
-from pipelines._archive import acquire_archive, release_archive
+from pipelines.shared_archive import acquire_archive, release_archive
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from scrapy.exceptions import DropItem
 from newscrawl.archive import Archive, content_hash
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article
-from pipelines._archive import stop_crawl_for_archive_error
 from pipelines.base import ArchivePipeline
+from pipelines.shared_archive import stop_crawl_for_archive_error
 
 
 class DedupePipeline(ArchivePipeline):

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from newscrawl.items import Article, Link
-from newscrawl.parsers import parser_for
+from newscrawl.parsing import parser_for
 from pipelines.base import CrawlerPipeline
 
 _SPACES = re.compile(r"\s+")

@@ -9,7 +9,7 @@ from scrapy.exceptions import DropItem
 
 from newscrawl.errors import PageError, TruncatedPage, UndecodablePage
 from newscrawl.items import Article, Page
-from newscrawl.parsers import article_from_page
+from newscrawl.parsing import article_from_page
 from pipelines.base import CrawlerPipeline
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ class ParsePipeline(CrawlerPipeline):
             return item
         article = self._article_of(item)
         if item.counted_views is not None:
-            # The site's counter endpoint (newscrawl.counters) is fresher than any
+            # The site's counter endpoint (newscrawl.crawler.view_counters) is fresher than any
             # count the page itself shows, and is the only count on some sites.
             article.views = item.counted_views
         return article

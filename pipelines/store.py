@@ -13,8 +13,8 @@ from twisted.internet.task import LoopingCall
 
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article, CardViews
-from pipelines._archive import archive_failure, stop_crawl_for_archive_error
 from pipelines.base import ArchivePipeline
+from pipelines.shared_archive import archive_failure, stop_crawl_for_archive_error
 
 logger = logging.getLogger(__name__)
 

@@ -29,20 +29,20 @@ from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
 
 from newscrawl.archive import Archive
-from newscrawl.clock import current_time
 from newscrawl.errors import ArchiveError
 from newscrawl.items import CardViews, Page
-from newscrawl.parsers import parser_for
-from newscrawl.parsers.links import absolute_url, site_of
-from newscrawl.parsers.views import views_from_text
-from newscrawl.revisits import revisit_schedule
+from newscrawl.parsing import parser_for
+from newscrawl.parsing.urls import absolute_url, site_of
+from newscrawl.parsing.views import views_from_text
+from newscrawl.runs.clock import current_time
+from newscrawl.runs.revisits import revisit_schedule
 
 __all__ = ["NewsSiteSpider", "card_views", "class_prefix_xpath"]
 
 FETCH_FAILED_STAT = "newscrawl/fetch_failed"
 # Article pages fetched (new articles and revisits): with none archived, a layout change.
 ARTICLE_PAGES_STAT = "newscrawl/article_pages"
-REVISITS_STAT = "newscrawl/revisits"
+REVISITS_STAT = "newscrawl/runs/revisits"
 # A card's element whose whole text is longer than this is not a view counter.
 _MAX_COUNTER_CHARS = 60
 
@@ -64,7 +64,7 @@ class NewsSiteSpider(scrapy.Spider):
 
     - ``base_url``: fetch everything from this address instead of the site,
       e.g. ``-a base_url=http://127.0.0.1:8000`` for a local mirror
-      (`newscrawl.mirror`). Absolute links to the site are rewritten to it,
+      (`newscrawl.testing.mirror`). Absolute links to the site are rewritten to it,
       while the URLs handed on (``Page.url``) stay the site's own
       (``https://unn.ua/...``), so the archive never stores a mirror address.
     - ``languages``: a comma-separated subset of `languages`, e.g.
@@ -77,7 +77,7 @@ class NewsSiteSpider(scrapy.Spider):
 
     A run fetches only articles the archive does not hold yet, plus those
     that the age-based revisit schedule (setting ``NEWSCRAWL_REVISITS``, see
-    `newscrawl.revisits`) makes due: recent articles are fetched again to
+    `newscrawl.runs.revisits`) makes due: recent articles are fetched again to
     record how their view count grows. A view count shown on a listing card is
     recorded too (a `CardViews` item), at no extra request. The setting
     ``NEWSCRAWL_NOW`` fixes the crawl's clock, for tests.

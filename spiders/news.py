@@ -24,10 +24,10 @@ import tldextract
 from scrapy.http import Response, TextResponse
 from scrapy.utils.spider import iter_spider_classes
 
-from newscrawl.counters import plain_count
-from newscrawl.parsers import parser_for
-from newscrawl.parsers.html import word_set
-from newscrawl.parsers.links import absolute_url
+from newscrawl.crawler.view_counters import plain_count
+from newscrawl.parsing import parser_for
+from newscrawl.parsing.html import word_set
+from newscrawl.parsing.urls import absolute_url
 from spiders.sitemaps import SitemapError, SitemapNewsSiteSpider, read_sitemap
 
 __all__ = ["NewsSpider", "looks_like_article", "split_argument"]

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newscrawl.demo import Version, demo_site, demo_stories
-from newscrawl.mirror import Resource, serve
+from newscrawl.testing.demo import Version, demo_site, demo_stories
+from newscrawl.testing.mirror import Resource, serve
 from tests.conftest import REPO_ROOT, run_newscrawl, subprocess_env
 
 VIEWS_GAIN = 500

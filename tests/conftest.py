@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.demo import demo_site
-from newscrawl.mirror import Mirror, Resource, serve
+from newscrawl.testing.demo import demo_site
+from newscrawl.testing.mirror import Mirror, Resource, serve
 
 # The project root (where scrapy.cfg is), found from this file so the tests run
 # from any checkout, not only /work/main.

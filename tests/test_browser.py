@@ -19,8 +19,8 @@ from datetime import timedelta
 import pytest
 from lxml import html as lxml_html
 
-from newscrawl.demo import demo_stories
-from newscrawl.serve import metadata
+from newscrawl.datasette.server import metadata
+from newscrawl.testing.demo import demo_stories
 from tests.analyst_archive import (
     AnalystArchive,
     build_analyst_archive,

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from newscrawl.cli import main
-from newscrawl.crawling import ExitCode
-from newscrawl.demo import demo_stories
-from newscrawl.mirror import Mirror
+from newscrawl.runs.crawling import ExitCode
+from newscrawl.testing.demo import demo_stories
+from newscrawl.testing.mirror import Mirror
 from tests.conftest import newscrawl_command, run_newscrawl
 
 FIXTURES = Path(__file__).parent / "fixtures" / "unn"

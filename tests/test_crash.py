@@ -22,10 +22,10 @@ from pathlib import Path
 import pytest
 
 from newscrawl.archive import Archive
-from newscrawl.demo import demo_site, demo_stories
 from newscrawl.items import Page
-from newscrawl.mirror import serve
-from newscrawl.parsers import article_from_page
+from newscrawl.parsing import article_from_page
+from newscrawl.testing.demo import demo_site, demo_stories
+from newscrawl.testing.mirror import serve
 from newscrawl.warc import item_records, page_body, record_at, warc_files_in
 from pipelines.normalize import normalize_article
 from tests.conftest import REPO_ROOT, crawl, rows, run_newscrawl

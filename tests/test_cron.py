@@ -19,12 +19,12 @@ import pytest
 
 from newscrawl.archive import Archive
 from newscrawl.cli import CRAWL_EXIT_CODES
-from newscrawl.crawling import CrawlResult, ExitCode
-from newscrawl.demo import demo_site, demo_stories, generated_stories
-from newscrawl.demo.site import HTML
-from newscrawl.demo.stories import Story
-from newscrawl.lock import archive_lock, lock_path
-from newscrawl.mirror import Mirror, Resource
+from newscrawl.runs.crawling import CrawlResult, ExitCode
+from newscrawl.runs.lock import archive_lock, lock_path
+from newscrawl.testing.demo import demo_site, demo_stories, generated_stories
+from newscrawl.testing.demo.site import HTML
+from newscrawl.testing.demo.stories import Story
+from newscrawl.testing.mirror import Mirror, Resource
 from tests.conftest import (
     StartMirror,
     crawl,
@@ -324,7 +324,7 @@ def test_the_lock_file_sits_beside_the_archive_and_frees_itself(tmp_path: Path) 
         [
             sys.executable,
             "-c",
-            "import sys, time; from newscrawl.lock import archive_lock\n"
+            "import sys, time; from newscrawl.runs.lock import archive_lock\n"
             f"with archive_lock({str(db)!r}):\n    print('locked', flush=True); time.sleep(60)",
         ],
         stdout=subprocess.PIPE,

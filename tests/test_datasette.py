@@ -23,9 +23,9 @@ from datasette.app import Datasette
 from sqlite_utils import Database
 
 from newscrawl.archive import migrations
-from newscrawl.demo import Story, Version, demo_stories
-from newscrawl.serve import metadata
-from newscrawl.status import site_health
+from newscrawl.datasette.server import metadata
+from newscrawl.runs.health import site_health
+from newscrawl.testing.demo import Story, Version, demo_stories
 from tests.analyst_archive import VIEWS_GAIN, AnalystArchive, build_analyst_archive
 from tests.conftest import rows
 

@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import etree
 
-from newscrawl.demo import demo_site, demo_stories
-from newscrawl.mirror import Resource, serve
+from newscrawl.testing.demo import demo_site, demo_stories
+from newscrawl.testing.mirror import Resource, serve
 
 HTML = "text/html; charset=utf-8"
 

@@ -30,9 +30,9 @@ from types import ModuleType
 import pytest
 
 from newscrawl.items import Article, Link
-from newscrawl.parsers import parser_for
-from newscrawl.parsers.generic import GenericParser
-from newscrawl.parsers.readalso import is_read_also_label, read_also_label, shown_date
+from newscrawl.parsing import parser_for
+from newscrawl.parsing.generic import GenericParser
+from newscrawl.parsing.readalso import is_read_also_label, read_also_label, shown_date
 
 FIXTURES = Path(__file__).parent / "fixtures" / "generic"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "fundus"
@@ -654,7 +654,7 @@ def corpus_scores() -> dict[str, float]:
         pytest.skip("the shared corpus is not available")
     import gzip
 
-    from newscrawl.parsers.charset import decoded_html
+    from newscrawl.parsing.decoding import decoded_html
 
     score = _scorer()
     truth = score.load_truth(CORPUS)

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from newscrawl.items import Article, Link
-from newscrawl.parsers import parser_for
-from newscrawl.parsers.dates import KYIV
-from newscrawl.parsers.pravda import PravdaParser
+from newscrawl.parsing import parser_for
+from newscrawl.parsing.dates import KYIV
+from newscrawl.parsing.pravda import PravdaParser
 from tests.golden import assert_matches_golden
 
 FIXTURES = Path(__file__).parent / "fixtures" / "pravda"

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from newscrawl.items import Article, Link
-from newscrawl.parsers.dates import KYIV
-from newscrawl.parsers.unn import UnnParser
+from newscrawl.parsing.dates import KYIV
+from newscrawl.parsing.unn import UnnParser
 from tests.golden import assert_matches_golden
 
 FIXTURES = Path(__file__).parent / "fixtures" / "unn"
@@ -570,7 +570,7 @@ def test_summary_falls_back_to_meta_description() -> None:
 
 
 def test_registry_finds_the_unn_parser() -> None:
-    from newscrawl.parsers import site_parsers
+    from newscrawl.parsing import site_parsers
 
     assert isinstance(site_parsers()["unn.ua"], UnnParser)
 

@@ -23,10 +23,10 @@ from twisted.internet.defer import Deferred, succeed
 from newscrawl.archive import Archive
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article, Link, Page
-from pipelines._archive import acquire_archive, release_archive
 from pipelines.dedupe import DedupePipeline
 from pipelines.normalize import NormalizePipeline
 from pipelines.parse import ParsePipeline
+from pipelines.shared_archive import acquire_archive, release_archive
 from pipelines.store import StorePipeline
 from pipelines.validate import MIN_BODY_CHARS, ValidatePipeline
 
@@ -37,8 +37,8 @@ BODY = "Київ отримає три нові станції метро до �
 
 # The registry falls back to the generic parser, which is written concurrently.
 needs_generic_parser = pytest.mark.skipif(
-    importlib.util.find_spec("newscrawl.parsers.generic") is None,
-    reason="newscrawl.parsers.generic (the registry's fallback parser) does not exist yet",
+    importlib.util.find_spec("newscrawl.parsing.generic") is None,
+    reason="newscrawl.parsing.generic (the registry's fallback parser) does not exist yet",
 )
 
 
@@ -426,7 +426,7 @@ from datetime import datetime, timezone
 import scrapy
 from scrapy.crawler import CrawlerProcess
 from newscrawl.items import Article
-from pipelines._archive import acquire_archive, release_archive
+from pipelines.shared_archive import acquire_archive, release_archive
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
 

@@ -9,10 +9,10 @@ import pytest
 
 from newscrawl.errors import TruncatedPage
 from newscrawl.items import Page
-from newscrawl.parsers import article_from_page, parser_for
-from newscrawl.parsers.charset import decoded_html
-from newscrawl.parsers.generic import GenericParser
-from newscrawl.parsers.unn import UnnParser
+from newscrawl.parsing import article_from_page, parser_for
+from newscrawl.parsing.decoding import decoded_html
+from newscrawl.parsing.generic import GenericParser
+from newscrawl.parsing.unn import UnnParser
 
 FIXTURES = Path(__file__).parent / "fixtures" / "unn"
 SEED_URL = (

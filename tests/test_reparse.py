@@ -17,12 +17,12 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
-from newscrawl.demo import demo_site
-from newscrawl.demo.site import HTML
 from newscrawl.items import Page
-from newscrawl.lock import archive_lock
-from newscrawl.mirror import Resource, serve
-from newscrawl.reparse import reparse_files
+from newscrawl.runs.lock import archive_lock
+from newscrawl.runs.reparse import reparse_files
+from newscrawl.testing.demo import demo_site
+from newscrawl.testing.demo.site import HTML
+from newscrawl.testing.mirror import Resource, serve
 from newscrawl.warc import WarcFiles
 from tests.conftest import crawl, newscrawl_command, rows, run_newscrawl, subprocess_env
 

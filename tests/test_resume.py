@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.crawling import ExitCode
-from newscrawl.demo import demo_site, generated_stories
-from newscrawl.mirror import Resource
+from newscrawl.runs.crawling import ExitCode
+from newscrawl.testing.demo import demo_site, generated_stories
+from newscrawl.testing.mirror import Resource
 from tests.conftest import StartMirror, newscrawl_command, rows, subprocess_env
 from tests.test_cron import FAST, crawl_runs, newscrawl
 

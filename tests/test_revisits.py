@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from newscrawl.archive import Archive
-from newscrawl.demo import Story, demo_site, generated_stories
-from newscrawl.mirror import Mirror
-from newscrawl.revisits import RevisitRule, duration, revisit_schedule
+from newscrawl.runs.revisits import RevisitRule, duration, revisit_schedule
+from newscrawl.testing.demo import Story, demo_site, generated_stories
+from newscrawl.testing.mirror import Mirror
 from tests.conftest import StartMirror, rows
 from tests.test_cron import FAST, crawl_runs, newscrawl
 

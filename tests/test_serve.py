@@ -13,9 +13,9 @@ from urllib.parse import urlencode
 
 import pytest
 
-from newscrawl.demo import demo_site
-from newscrawl.mirror import serve
-from newscrawl.serve import metadata
+from newscrawl.datasette.server import metadata
+from newscrawl.testing.demo import demo_site
+from newscrawl.testing.mirror import serve
 from tests.analyst_archive import (
     REVISIT_ALL,
     VIEWS_GAIN,

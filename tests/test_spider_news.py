@@ -20,9 +20,9 @@ from string import Template
 
 import pytest
 
-from newscrawl.commands.crawl import joined_spider_args
-from newscrawl.counters import plain_count
-from newscrawl.mirror import Mirror, Resource, serve
+from newscrawl.crawler.commands.crawl import joined_spider_args
+from newscrawl.crawler.view_counters import plain_count
+from newscrawl.testing.mirror import Mirror, Resource, serve
 from spiders.news import NewsSpider, looks_like_article, split_argument
 from spiders.sitemaps import SitemapError, read_sitemap
 from tests.conftest import crawl, rows

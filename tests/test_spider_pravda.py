@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.mirror import Mirror, Resource, serve
+from newscrawl.testing.mirror import Mirror, Resource, serve
 from spiders.pravda import PravdaSpider
 from tests.conftest import crawl, rows
 

@@ -21,11 +21,11 @@ from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import HtmlResponse
 from twisted.python.failure import Failure
 
-from newscrawl.demo import Version, demo_site, demo_stories
-from newscrawl.demo.site import HTML
 from newscrawl.items import Page
-from newscrawl.mirror import Mirror, Resource, serve
-from newscrawl.parsers import article_from_page
+from newscrawl.parsing import article_from_page
+from newscrawl.testing.demo import Version, demo_site, demo_stories
+from newscrawl.testing.demo.site import HTML
+from newscrawl.testing.mirror import Mirror, Resource, serve
 from spiders.base import _failure_reason, _feed_date
 from spiders.unn import UnnSpider
 from tests.conftest import REPO_ROOT, StartMirror, crawl, rows

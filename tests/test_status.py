@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.archive import Archive
-from newscrawl.completeness import COMPLETENESS_FIELDS
+from newscrawl.crawler.completeness import COMPLETENESS_FIELDS
 from tests.test_cron import newscrawl
 
 NOW = datetime(2024, 9, 1, 12, 0, tzinfo=UTC)

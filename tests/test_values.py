@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from newscrawl.parsers import links
-from newscrawl.parsers.dates import KYIV, iso_datetime, kyiv_datetime, readalso_date
-from newscrawl.parsers.html import (
+from newscrawl.parsing import urls
+from newscrawl.parsing.dates import KYIV, iso_datetime, kyiv_datetime, readalso_date
+from newscrawl.parsing.html import (
     element_text,
     elements_by_class_prefix,
     first_by_class_prefix,
@@ -16,9 +16,9 @@ from newscrawl.parsers.html import (
     jsonld_objects,
     parsed_html,
 )
-from newscrawl.parsers.language import detected_language, language_code
-from newscrawl.parsers.unn import UnnParser
-from newscrawl.parsers.views import views_from_text
+from newscrawl.parsing.language import detected_language, language_code
+from newscrawl.parsing.unn import UnnParser
+from newscrawl.parsing.views import views_from_text
 
 # 10:00 Kyiv summer time on 25 June 2024.
 SUMMER = datetime(2024, 6, 25, 7, 0, tzinfo=UTC)
@@ -309,12 +309,12 @@ def test_unn_canonical_url(url: str, expected: str) -> None:
 
 
 def test_links_module_keeps_its_contract() -> None:
-    assert links.canonical_url("HTTPS://Unn.UA/x?utm_source=a&b=1#f") == "https://unn.ua/x?b=1"
-    assert links.absolute_url("/en/news/x", "https://unn.ua/en/news/y") == (
+    assert urls.canonical_url("HTTPS://Unn.UA/x?utm_source=a&b=1#f") == "https://unn.ua/x?b=1"
+    assert urls.absolute_url("/en/news/x", "https://unn.ua/en/news/y") == (
         "https://unn.ua/en/news/x"
     )
-    assert links.absolute_url("mailto:a@b.c", "https://unn.ua/") is None
-    assert links.site_of("https://www.unn.ua/news/x") == "unn.ua"
+    assert urls.absolute_url("mailto:a@b.c", "https://unn.ua/") is None
+    assert urls.site_of("https://www.unn.ua/news/x") == "unn.ua"
 
 
 # ------------------------------------------------------------------------ HTML helpers

@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from newscrawl.archive import Archive, SaveOutcome, content_hash
-from newscrawl.demo import demo_site
 from newscrawl.items import Article, Link
-from newscrawl.mirror import Resource, serve
+from newscrawl.testing.demo import demo_site
+from newscrawl.testing.mirror import Resource, serve
 from tests.conftest import crawl, rows
 
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)

@@ -18,10 +18,10 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_datetime
 
-from newscrawl.demo import demo_site
 from newscrawl.items import Page
-from newscrawl.mirror import Mirror, serve
-from newscrawl.parsers import article_from_page
+from newscrawl.parsing import article_from_page
+from newscrawl.testing.demo import demo_site
+from newscrawl.testing.mirror import Mirror, serve
 from newscrawl.warc import item_records, page_body, record_at, warc_files_in
 from pipelines.normalize import normalize_article
 from tests.conftest import CrawlRun, crawl, rows, run_newscrawl

@@ -1,5 +1,5 @@
 """Datasette configuration shipped with newscrawl: metadata.yaml (descriptions, queries).
 
-`newscrawl serve` (newscrawl/serve.py) runs Datasette with it; people who run
+`newscrawl serve` (newscrawl/datasette/server.py) runs Datasette with it; people who run
 Datasette themselves pass the file with `-m`.
 """

@@ -35,7 +35,7 @@ from sqlite_utils.migrations import Migrations
 
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article, Link
-from newscrawl.revisits import RevisitRule
+from newscrawl.runs.revisits import RevisitRule
 
 __all__ = ["Archive", "SaveOutcome", "content_hash", "migrations"]
 

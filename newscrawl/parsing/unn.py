@@ -18,16 +18,16 @@ from urllib.parse import urlsplit, urlunsplit
 from lxml.html import HtmlElement
 
 from newscrawl.items import Article, Link, PublishedSource
-from newscrawl.parsers import links
-from newscrawl.parsers.base import SiteParser
-from newscrawl.parsers.dates import (
+from newscrawl.parsing import urls
+from newscrawl.parsing.base import SiteParser
+from newscrawl.parsing.dates import (
     KYIV,
     READALSO_DATE_AT_END,
     iso_datetime,
     kyiv_datetime,
     readalso_date,
 )
-from newscrawl.parsers.html import (
+from newscrawl.parsing.html import (
     ARTICLE_JSONLD_TYPES,
     element_text,
     elements_by_class_prefix,
@@ -38,9 +38,9 @@ from newscrawl.parsers.html import (
     parsed_html,
     word_set,
 )
-from newscrawl.parsers.language import language_code
-from newscrawl.parsers.readalso import is_read_also_label
-from newscrawl.parsers.views import views_from_text
+from newscrawl.parsing.language import language_code
+from newscrawl.parsing.readalso import is_read_also_label
+from newscrawl.parsing.views import views_from_text
 
 # Elements that start a new paragraph: leaf-most ones yield the text, containers
 # (a blockquote of <p>s, a <ul>) only separate it, so nothing is counted twice.
@@ -110,7 +110,7 @@ class UnnParser(SiteParser):
         Other hosts (inline links to other sites, img.unn.ua) only get the generic
         canonical form.
         """
-        canonical = links.canonical_url(url)
+        canonical = urls.canonical_url(url)
         parts = urlsplit(canonical)
         if (parts.hostname or "") not in ("unn.ua", "www.unn.ua"):
             return canonical
@@ -304,7 +304,7 @@ class UnnParser(SiteParser):
     def link_url(self, anchor: HtmlElement | None, base: str) -> str | None:
         if anchor is None:
             return None
-        absolute = links.absolute_url(anchor.get("href", ""), base)
+        absolute = urls.absolute_url(anchor.get("href", ""), base)
         return self.canonical_url(absolute) if absolute else None
 
     # ---------------------------------------------------------------- body

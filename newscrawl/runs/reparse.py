@@ -41,8 +41,8 @@ from twisted.internet.defer import Deferred, succeed
 
 from newscrawl.errors import ArchiveError, WarcError
 from newscrawl.warc import ItemRecord, item_records, page_body, warc_files_in
-from pipelines._archive import archive_failure
 from pipelines.base import ArchivePipeline
+from pipelines.shared_archive import archive_failure
 
 __all__ = ["ReparseReport", "Reparser", "items_to_replay"]
 
@@ -231,7 +231,7 @@ _worker_stage: _CpuStage | None = None
 
 
 def _start_worker(overrides: dict[str, Any]) -> None:
-    from newscrawl.crawling import project_settings
+    from newscrawl.runs.crawling import project_settings
 
     global _worker_stage
     logging.disable(logging.WARNING)  # failures come back in the results
@@ -250,7 +250,7 @@ class Reparser:
     """Re-parses recorded items into the archive of `settings` (NEWSCRAWL_DB)."""
 
     def __init__(self, overrides: Mapping[str, Any] | None = None, *, jobs: int = 1) -> None:
-        from newscrawl.crawling import project_settings
+        from newscrawl.runs.crawling import project_settings
 
         self.overrides = dict(overrides or {})
         self.settings = project_settings(self.overrides)

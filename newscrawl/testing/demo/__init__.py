@@ -1,8 +1,8 @@
 """The bundled sample site: a small UNN-style news site for the demo, tests, benchmarks."""
 
-from newscrawl.demo.generated import generated_stories
-from newscrawl.demo.site import demo_site
-from newscrawl.demo.stories import Story, Version, demo_stories, linked_version
+from newscrawl.testing.demo.generated import generated_stories
+from newscrawl.testing.demo.site import demo_site
+from newscrawl.testing.demo.stories import Story, Version, demo_stories, linked_version
 
 __all__ = [
     "Story",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from newscrawl.demo.stories import KYIV, Story, Version
+from newscrawl.testing.demo.stories import KYIV, Story, Version
 
 __all__ = ["generated_stories"]
 

@@ -20,7 +20,7 @@ from weakref import WeakKeyDictionary
 from scrapy.crawler import Crawler
 
 from newscrawl.archive import Archive
-from newscrawl.closing import close_spider_soon
+from newscrawl.crawler.closing import close_spider_soon
 from newscrawl.errors import ArchiveError
 
 logger = logging.getLogger(__name__)

@@ -19,16 +19,16 @@ from urllib.parse import urlsplit, urlunsplit
 from lxml.html import HtmlElement
 
 from newscrawl.items import Article, Link, PublishedSource
-from newscrawl.parsers import links
-from newscrawl.parsers.base import SiteParser
-from newscrawl.parsers.dates import KYIV, iso_datetime, kyiv_datetime
-from newscrawl.parsers.html import (
+from newscrawl.parsing import urls
+from newscrawl.parsing.base import SiteParser
+from newscrawl.parsing.dates import KYIV, iso_datetime, kyiv_datetime
+from newscrawl.parsing.html import (
     element_text,
     folded_text,
     meta_content,
     parsed_html,
 )
-from newscrawl.parsers.views import views_from_text
+from newscrawl.parsing.views import views_from_text
 
 # The label that opens a read-also paragraph, in the site's three languages:
 # "Читайте також на цю тему:", "Читайте также по теме:", "Read also:", "Read more:".
@@ -87,7 +87,7 @@ class PravdaParser(SiteParser):
         The site links its pages with and without "www."; both are one article.
         Other hosts only get the generic canonical form.
         """
-        canonical = links.canonical_url(url)
+        canonical = urls.canonical_url(url)
         parts = urlsplit(canonical)
         if (parts.hostname or "") not in (self.SITE, self.HOST):
             return canonical
@@ -231,7 +231,7 @@ class PravdaParser(SiteParser):
         return found
 
     def _link_url(self, anchor: HtmlElement, base: str) -> str | None:
-        absolute = links.absolute_url(anchor.get("href", ""), base)
+        absolute = urls.absolute_url(anchor.get("href", ""), base)
         return self.canonical_url(absolute) if absolute else None
 
 

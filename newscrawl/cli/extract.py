@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from newscrawl.parsers import parser_for
-from newscrawl.parsers.charset import decoded_html
+from newscrawl.parsing import parser_for
+from newscrawl.parsing.decoding import decoded_html
 
 # Attribute-level regexes instead of a full HTML parse: the parser parses the
 # page once anyway, and the URL is needed first to choose that parser.

@@ -14,11 +14,11 @@ from newscrawl import __version__
 from newscrawl.errors import ArchiveError
 
 if TYPE_CHECKING:
-    from newscrawl.crawling import CrawlResult
+    from newscrawl.runs.crawling import CrawlResult
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 
-# Kept in step with newscrawl.crawling.ExitCode (a test checks), without
+# Kept in step with newscrawl.runs.crawling.ExitCode (a test checks), without
 # importing Scrapy just to print --help.
 CRAWL_EXIT_CODES = """\
 exit codes (with several spiders, that of the first spider that did not exit 0):
@@ -250,7 +250,7 @@ def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
 
 
 def _run_crawl(args: argparse.Namespace) -> int:
-    from newscrawl.crawling import project_settings, site_spider_names, spider_names
+    from newscrawl.runs.crawling import project_settings, site_spider_names, spider_names
 
     overrides = _pairs(args.settings, "-s")
     if args.db:
@@ -269,7 +269,7 @@ def _run_crawl(args: argparse.Namespace) -> int:
         )
     if args.resume and len(names) > 1:
         return _usage_error("--resume works with one spider at a time")
-    from newscrawl.commands.crawl import joined_spider_args
+    from newscrawl.crawler.commands.crawl import joined_spider_args
 
     # A repeated -a NAME=VALUE adds values (-a feed=A -a feed=B), as with `scrapy crawl`.
     spider_args = {**_pairs(args.spider_args, "-a"), **joined_spider_args(args.spider_args)}
@@ -291,10 +291,10 @@ def _crawl(
     resume: str | None = None,
 ) -> tuple[int, list[CrawlResult]]:
     """Run the spiders, printing a summary line each; the exit code and the results."""
-    from newscrawl.clock import current_time
-    from newscrawl.crawling import ExitCode, crawl_spiders, project_settings
-    from newscrawl.lock import LockHeld
-    from newscrawl.revisits import revisit_schedule
+    from newscrawl.runs.clock import current_time
+    from newscrawl.runs.crawling import ExitCode, crawl_spiders, project_settings
+    from newscrawl.runs.lock import LockHeld
+    from newscrawl.runs.revisits import revisit_schedule
 
     settings = project_settings(overrides)
     try:
@@ -327,8 +327,8 @@ def _crawl(
 
 
 def _run_status(args: argparse.Namespace) -> int:
-    from newscrawl.crawling import project_settings
-    from newscrawl.status import site_health, status_table
+    from newscrawl.runs.crawling import project_settings
+    from newscrawl.runs.health import site_health, status_table
 
     settings = project_settings({"NEWSCRAWL_DB": args.db} if args.db else None)
     try:
@@ -341,7 +341,7 @@ def _run_status(args: argparse.Namespace) -> int:
 
 
 def _run_serve(args: argparse.Namespace) -> int:
-    from newscrawl.serve import serve
+    from newscrawl.datasette.server import serve
     from newscrawl.settings import NEWSCRAWL_DB
 
     return serve(
@@ -354,7 +354,7 @@ def _run_serve(args: argparse.Namespace) -> int:
 
 
 def _run_extract(args: argparse.Namespace) -> int:
-    from newscrawl.extract import extracted_record
+    from newscrawl.cli.extract import extracted_record
 
     failures = 0
     for path in _page_files(args.paths):
@@ -382,9 +382,9 @@ def _page_files(paths: Sequence[Path]) -> Iterator[Path]:
 
 
 def _run_reparse(args: argparse.Namespace) -> int:
-    from newscrawl.crawling import ExitCode, project_settings
-    from newscrawl.lock import LockHeld, archive_lock
-    from newscrawl.reparse import reparse_files
+    from newscrawl.runs.crawling import ExitCode, project_settings
+    from newscrawl.runs.lock import LockHeld, archive_lock
+    from newscrawl.runs.reparse import reparse_files
     from newscrawl.warc import warc_dir
 
     overrides: dict[str, str] = {"NEWSCRAWL_DB": args.db} if args.db else {}
@@ -411,9 +411,9 @@ def _run_reparse(args: argparse.Namespace) -> int:
 
 
 def _run_demo(args: argparse.Namespace) -> int:
-    from newscrawl.demo.site import demo_site
-    from newscrawl.mirror import serve
-    from newscrawl.report import archive_summary
+    from newscrawl.cli.demo_summary import archive_summary
+    from newscrawl.testing.demo.site import demo_site
+    from newscrawl.testing.mirror import serve
 
     overrides: dict[str, str] = {
         # The sample site is on this machine: no need to be gentle with it.

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.archive import AGE_REFERENCE, Archive
-from newscrawl.clock import current_time
-from newscrawl.completeness import COMPLETENESS_FIELDS
+from newscrawl.crawler.completeness import COMPLETENESS_FIELDS
+from newscrawl.runs.clock import current_time
 
 __all__ = ["FieldHealth", "SiteHealth", "site_health", "status_table"]
 

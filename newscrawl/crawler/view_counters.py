@@ -36,7 +36,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from newscrawl.items import Page
-from newscrawl.parsers.views import views_from_text
+from newscrawl.parsing.views import views_from_text
 
 __all__ = ["CounterEndpoint", "CounterViewsMiddleware", "plain_count"]
 

@@ -21,11 +21,11 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 
 from newscrawl.archive import Archive
-from newscrawl.clock import current_time
-from newscrawl.closing import close_spider_soon
-from newscrawl.crawling import CrawlResult, site_of_spider
+from newscrawl.crawler.closing import close_spider_soon
 from newscrawl.errors import ArchiveError
-from newscrawl.lock import LockHeld, archive_lock
+from newscrawl.runs.clock import current_time
+from newscrawl.runs.crawling import CrawlResult, site_of_spider
+from newscrawl.runs.lock import LockHeld, archive_lock
 
 __all__ = ["LOCKED_REASON", "DirectRun"]
 

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 from newscrawl.errors import TruncatedPage
 from newscrawl.items import Article, Page
-from newscrawl.parsers.base import SiteParser
-from newscrawl.parsers.charset import decoded_html
+from newscrawl.parsing.base import SiteParser
+from newscrawl.parsing.decoding import decoded_html
 
 __all__ = ["SiteParser", "article_from_page", "parser_for", "site_parsers"]
 
@@ -46,7 +46,7 @@ def site_parsers() -> dict[str, SiteParser]:
 @cache
 def _generic_parser() -> SiteParser:
     # Imported late: generic imports this package's modules, which import this one.
-    from newscrawl.parsers.generic import GenericParser
+    from newscrawl.parsing.generic import GenericParser
 
     return GenericParser()
 

@@ -43,9 +43,9 @@ from lxml.etree import Element, _Element
 from lxml.html import HtmlElement
 
 from newscrawl.items import Article, Link, PublishedSource
-from newscrawl.parsers import links
-from newscrawl.parsers.base import SiteParser
-from newscrawl.parsers.html import (
+from newscrawl.parsing import urls
+from newscrawl.parsing.base import SiteParser
+from newscrawl.parsing.html import (
     ARTICLE_JSONLD_TYPES,
     element_text,
     folded_text,
@@ -54,15 +54,15 @@ from newscrawl.parsers.html import (
     parsed_html,
     word_set,
 )
-from newscrawl.parsers.language import language_code
-from newscrawl.parsers.readalso import (
+from newscrawl.parsing.language import language_code
+from newscrawl.parsing.readalso import (
     READ_ALSO_LABELS,
     is_read_also_label,
     read_also_label,
     shown_date,
     without_read_also_label,
 )
-from newscrawl.parsers.views import views_from_text
+from newscrawl.parsing.views import views_from_text
 
 # Separators between a headline and a site or section name in titles.
 # "Site: Title" has no space before the colon. Only used to cut off a part that is a
@@ -368,7 +368,7 @@ class GenericParser(SiteParser):
         )
         return Article(
             url=article_url,
-            site=links.site_of(article_url),
+            site=urls.site_of(article_url),
             fetched_at=page.fetched_at,
             headline=headline,
             summary=summary,
@@ -411,7 +411,7 @@ class GenericParser(SiteParser):
         for obj in [*page.ld_all, *(publisher if isinstance(publisher, list) else [publisher])]:
             if isinstance(obj, dict) and jsonld_types(obj) & self.PUBLISHER_TYPES:
                 names.append(_string(obj.get("name")) or "")
-        host = links.site_of(page.url)
+        host = urls.site_of(page.url)
         names.extend([host, host.split(".")[0]] if host else [])
         return {key for name in names if len(key := _key(name.lstrip("@"))) >= 2}
 
@@ -419,8 +419,8 @@ class GenericParser(SiteParser):
         # The page's own canonical wins (it maps AMP and tracking copies home), but only
         # on the same site: a canonical pointing elsewhere is a syndication partner.
         for href in root.xpath("//link[contains(concat(' ', @rel, ' '), ' canonical ')]/@href"):
-            absolute = links.absolute_url(href, url)
-            if absolute and links.site_of(absolute) == links.site_of(url):
+            absolute = urls.absolute_url(href, url)
+            if absolute and urls.site_of(absolute) == urls.site_of(url):
                 return self.canonical_url(absolute)
         return self.canonical_url(url)
 
@@ -431,9 +431,9 @@ class GenericParser(SiteParser):
             "//link[contains(concat(' ', @rel, ' '), ' alternate ')][@hreflang][@href]"
         ):
             code = language_code(element.get("hreflang"))  # None for "x-default"
-            absolute = links.absolute_url(element.get("href", ""), article_url)
-            if code and absolute and links.canonical_url(absolute) != article_url:
-                found.setdefault(code, links.canonical_url(absolute))
+            absolute = urls.absolute_url(element.get("href", ""), article_url)
+            if code and absolute and urls.canonical_url(absolute) != article_url:
+                found.setdefault(code, urls.canonical_url(absolute))
         return found
 
     @staticmethod
@@ -1009,7 +1009,7 @@ class _BodyReader:
         return linked >= 0.9 * len(text)
 
     def _link(self, ref: _Element, kind: str, holder_text: str | None) -> Link | None:
-        url = links.absolute_url(ref.get("target", ""), self.base)
+        url = urls.absolute_url(ref.get("target", ""), self.base)
         title = folded_text(_xml_text(ref))
         if url is None or not title:
             return None
@@ -1017,11 +1017,11 @@ class _BodyReader:
             shown_at = shown_date(holder_text, self.zone)
             return Link(
                 kind="read_also",
-                url=links.canonical_url(url),
+                url=urls.canonical_url(url),
                 title=_title_without_date(without_read_also_label(title)),
                 shown_at=shown_at,
             )
-        return Link(kind="inline", url=links.canonical_url(url), title=title)
+        return Link(kind="inline", url=urls.canonical_url(url), title=title)
 
 
 # ------------------------------------------------------------------ helpers
@@ -1132,7 +1132,7 @@ def _next_to_paragraph(block: HtmlElement, paragraph_keys: set[str]) -> bool:
 def _read_also_link(
     anchor: HtmlElement, holder: HtmlElement, base: str, zone: tzinfo | None
 ) -> Link | None:
-    url = links.absolute_url(anchor.get("href", ""), base)
+    url = urls.absolute_url(anchor.get("href", ""), base)
     title = _title_without_date(without_read_also_label(element_text(anchor)))
     if url is None or not title:
         return None
@@ -1140,7 +1140,7 @@ def _read_also_link(
     shown_at = _aware_datetime(times[0]) if times else None
     if shown_at is None:
         shown_at = shown_date(element_text(holder), zone)
-    return Link(kind="read_also", url=links.canonical_url(url), title=title, shown_at=shown_at)
+    return Link(kind="read_also", url=urls.canonical_url(url), title=title, shown_at=shown_at)
 
 
 _DATE_TAIL = re.compile(r"[\s,(|–—-]*\d{1,2}[./]\d{1,2}[./]\d{2,4}(?:,?\s*\d{1,2}:\d{2})?\)?\s*$")
@@ -1154,9 +1154,9 @@ def _link_order(root: HtmlElement, base: str) -> dict[str, int]:
     """Each linked URL's first position among the page's links, for ordering."""
     order: dict[str, int] = {}
     for index, href in enumerate(root.xpath("//body//a/@href")):
-        url = links.absolute_url(href, base)
+        url = urls.absolute_url(href, base)
         if url is not None:
-            order.setdefault(links.canonical_url(url), index)
+            order.setdefault(urls.canonical_url(url), index)
     return order
 
 

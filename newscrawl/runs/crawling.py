@@ -4,8 +4,8 @@ A cron job needs three things Scrapy does not give it: an exit code that says
 whether the run was good (Scrapy exits 0 even when nothing was archived), no
 overlap with the previous run, and a record of every run. So `crawl_spiders`
 
-- takes the archive's lock (`newscrawl.lock`) for the whole sequence;
-- runs each spider in a process of its own (`newscrawl.worker`) with its log in
+- takes the archive's lock (`newscrawl.runs.lock`) for the whole sequence;
+- runs each spider in a process of its own (`newscrawl.runs.worker`) with its log in
   ``<logs>/<spider>-<UTC timestamp>.log``. A process per spider because
   Twisted's reactor cannot restart, and because it isolates the spiders: one
   that crashes, hangs on shutdown or leaks memory cannot take the next one
@@ -37,11 +37,11 @@ from scrapy.spiderloader import SpiderLoader
 from twisted.python.failure import Failure
 
 from newscrawl.archive import Archive
-from newscrawl.clock import current_time
-from newscrawl.completeness import ARTICLES_STAT, COMPLETENESS_FIELDS, STATS_PREFIX
+from newscrawl.crawler.completeness import ARTICLES_STAT, COMPLETENESS_FIELDS, STATS_PREFIX
 from newscrawl.errors import ArchiveError
-from newscrawl.lock import HeldLock, archive_lock
-from newscrawl.parsers.links import site_of
+from newscrawl.parsing.urls import site_of
+from newscrawl.runs.clock import current_time
+from newscrawl.runs.lock import HeldLock, archive_lock
 
 __all__ = [
     "CrawlResult",
@@ -163,7 +163,7 @@ class CrawlResult:
             f"{self.count('newscrawl/articles_unchanged')} unchanged, "
             f"{self.count('newscrawl/duplicates')} duplicates, "
             f"{self.dropped} dropped, "
-            f"{self.count('newscrawl/revisits')} revisits"
+            f"{self.count('newscrawl/runs/revisits')} revisits"
         )
         if message:
             line += f"; {message}"
@@ -202,7 +202,7 @@ class CrawlResult:
             "dropped": self.dropped,
             "errors": self.count("log_count/ERROR"),
             "fetch_failed": self.count("newscrawl/fetch_failed"),
-            "revisits": self.count("newscrawl/revisits"),
+            "revisits": self.count("newscrawl/runs/revisits"),
             "card_views": self.count("newscrawl/card_views"),
             **shares,
             "log_file": str(self.log_file) if self.log_file else None,
@@ -240,7 +240,7 @@ def run_spider(
     """Run one spider to completion in this process and return its result.
 
     This starts Twisted's reactor, which cannot run twice in one process:
-    `crawl_spiders` calls it through `newscrawl.worker` in a process per spider.
+    `crawl_spiders` calls it through `newscrawl.runs.worker` in a process per spider.
     Raises `KeyError` when there is no spider of that name.
     """
     settings = project_settings(overrides)
@@ -351,7 +351,7 @@ def _run_in_subprocess(
         # process, which forwards it once. Scrapy takes a second SIGINT as
         # "stop now", which would lose the requests in flight.
         child = subprocess.Popen(
-            [sys.executable, "-m", "newscrawl.worker", str(spec_path)],
+            [sys.executable, "-m", "newscrawl.runs.worker", str(spec_path)],
             process_group=0,
             pass_fds=(lock.fd,),
         )

@@ -1,4 +1,4 @@
-"""One spider run in a process of its own: ``python -m newscrawl.worker SPEC.json``.
+"""One spider run in a process of its own: ``python -m newscrawl.runs.worker SPEC.json``.
 
 `newscrawl crawl` starts one such process per spider, because Twisted's
 reactor cannot be restarted within a process. The spec file says what to run;
@@ -13,12 +13,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from newscrawl.crawling import run_spider
+from newscrawl.runs.crawling import run_spider
 
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m newscrawl.worker SPEC.json", file=sys.stderr)
+        print("usage: python -m newscrawl.runs.worker SPEC.json", file=sys.stderr)
         return 2
     spec: dict[str, Any] = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     result_path = Path(spec["result"])

@@ -64,7 +64,7 @@ from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
 from warcio.warcwriter import WARCWriter
 
 from newscrawl import __version__, items
-from newscrawl.closing import close_spider_soon
+from newscrawl.crawler.closing import close_spider_soon
 from newscrawl.errors import WarcError
 
 __all__ = [

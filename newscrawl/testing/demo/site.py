@@ -17,7 +17,7 @@ from datetime import datetime
 from email.utils import format_datetime
 from html import escape
 
-from newscrawl.demo.stories import (
+from newscrawl.testing.demo.stories import (
     LANGUAGES,
     SITE_URL,
     Story,
@@ -26,7 +26,7 @@ from newscrawl.demo.stories import (
     language_prefix,
     linked_version,
 )
-from newscrawl.mirror import Resource
+from newscrawl.testing.mirror import Resource
 
 __all__ = [
     "CARDS_PER_PAGE",
@@ -125,7 +125,7 @@ def demo_site(
 
     `views_offset` is added to every view count shown, so a second rendering
     looks like the same site some hours later. `stories` (newest first)
-    replaces the bundled ones, e.g. with `newscrawl.demo.generated_stories`.
+    replaces the bundled ones, e.g. with `newscrawl.testing.demo.generated_stories`.
     """
     css = _class_namer(build)
     stories = demo_stories() if stories is None else list(stories)

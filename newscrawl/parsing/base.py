@@ -1,7 +1,7 @@
 """The contract every site parser fulfils.
 
 A site parser is one small file in this package holding one `SiteParser`
-subclass. The registry (`newscrawl.parsers`) finds it by `DOMAINS`; nothing
+subclass. The registry (`newscrawl.parsing`) finds it by `DOMAINS`; nothing
 else needs to change to add a site.
 """
 
@@ -16,9 +16,9 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 
 from newscrawl.items import Article
-from newscrawl.parsers.html import ARTICLE_JSONLD_TYPES, jsonld_objects, jsonld_types
-from newscrawl.parsers.language import detected_language, language_code
-from newscrawl.parsers.links import absolute_url, canonical_url, site_of
+from newscrawl.parsing.html import ARTICLE_JSONLD_TYPES, jsonld_objects, jsonld_types
+from newscrawl.parsing.language import detected_language, language_code
+from newscrawl.parsing.urls import absolute_url, canonical_url, site_of
 
 
 class SiteParser(ABC):
