@@ -7,9 +7,9 @@ from typing import Any
 
 from newscrawl.items import Article, Link
 from newscrawl.parsing import parser_for
+from newscrawl.text import folded_text
 from pipelines.base import CrawlerPipeline
 
-_SPACES = re.compile(r"\s+")
 # A paragraph break: a line break with only whitespace around it, at least one blank line.
 _PARAGRAPH_BREAK = re.compile(r"\s*\n\s*\n\s*")
 
@@ -31,10 +31,10 @@ class NormalizePipeline(CrawlerPipeline):
 def normalize_article(article: Article) -> None:
     """Normalise the article in place (see NormalizePipeline)."""
     article.url = canonical_url(article.url)
-    article.headline = folded_text(article.headline)
-    article.summary = folded_text(article.summary)
+    article.headline = folded_or_none(article.headline)
+    article.summary = folded_or_none(article.summary)
     article.body = folded_body(article.body)
-    article.section = folded_text(article.section)
+    article.section = folded_or_none(article.section)
     article.language = (article.language or "").strip().lower() or None
     article.authors = unique_texts(article.authors)
     article.tags = unique_texts(article.tags)
@@ -43,7 +43,7 @@ def normalize_article(article: Article) -> None:
     }
     for link in (*article.links, *article.related):
         link.url = canonical_url(link.url)
-        link.title = folded_text(link.title)
+        link.title = folded_or_none(link.title)
     # The archive keys links by (kind, position); parsers that leave positions
     # at their default would collide, so number them in order of appearance.
     _renumber_if_colliding(article.links)
@@ -55,18 +55,16 @@ def canonical_url(url: str) -> str:
     return parser_for(url).canonical_url(url)
 
 
-def folded_text(text: str | None) -> str | None:
+def folded_or_none(text: str | None) -> str | None:
     """The text with each whitespace run as one space; None if nothing is left."""
-    if not text:
-        return None
-    return _SPACES.sub(" ", text).strip() or None
+    return folded_text(text) or None
 
 
 def folded_body(body: str | None) -> str | None:
     """The body with whitespace folded inside paragraphs and one blank line between them."""
     if not body:
         return None
-    paragraphs = (_SPACES.sub(" ", p).strip() for p in _PARAGRAPH_BREAK.split(body))
+    paragraphs = (folded_text(p) for p in _PARAGRAPH_BREAK.split(body))
     return "\n\n".join(p for p in paragraphs if p) or None
 
 

@@ -36,6 +36,7 @@ from newscrawl.parsing.urls import absolute_url, site_of
 from newscrawl.parsing.views import views_from_text
 from newscrawl.runs.clock import current_time
 from newscrawl.runs.revisits import revisit_schedule
+from newscrawl.timestamps import aware_datetime
 
 __all__ = ["NewsSiteSpider", "card_views", "class_prefix_xpath"]
 
@@ -522,11 +523,9 @@ def _feed_date(text: str | None) -> datetime | None:
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError):
-        try:
-            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    # RFC 822 "-0000" and offset-less ISO dates mean "UTC, local time unknown".
+        # An offset-less ISO date means "UTC, local time unknown".
+        return aware_datetime(text)
+    # RFC 822 "-0000" means "UTC, local time unknown" too.
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 

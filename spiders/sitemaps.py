@@ -12,13 +12,14 @@ import io
 import zlib
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 import lxml.etree
 import scrapy
 from scrapy.http import Response
 
+from newscrawl.timestamps import aware_datetime
 from spiders.base import NewsSiteSpider
 
 __all__ = ["Sitemap", "SitemapEntry", "SitemapError", "SitemapNewsSiteSpider", "read_sitemap"]
@@ -95,13 +96,7 @@ def w3c_datetime(text: str | None) -> datetime | None:
 
     A date or time without an offset is taken as UTC: the best guess a sitemap allows.
     """
-    if not text or not text.strip():
-        return None
-    try:
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return aware_datetime(text)
 
 
 def _fields(element: lxml.etree._Element) -> dict[str, str]:

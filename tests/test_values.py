@@ -12,13 +12,13 @@ from newscrawl.parsing.html import (
     element_text,
     elements_by_class_prefix,
     first_by_class_prefix,
-    folded_text,
     jsonld_objects,
     parsed_html,
 )
 from newscrawl.parsing.language import detected_language, language_code
 from newscrawl.parsing.unn import UnnParser
 from newscrawl.parsing.views import views_from_text
+from newscrawl.text import folded_text
 
 # 10:00 Kyiv summer time on 25 June 2024.
 SUMMER = datetime(2024, 6, 25, 7, 0, tzinfo=UTC)

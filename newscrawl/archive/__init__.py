@@ -24,7 +24,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from types import TracebackType
@@ -36,6 +36,8 @@ from sqlite_utils.migrations import Migrations
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article, Link
 from newscrawl.runs.revisits import RevisitRule
+from newscrawl.text import folded_text
+from newscrawl.timestamps import parsed_instant, utc_iso
 
 __all__ = ["Archive", "SaveOutcome", "content_hash", "migrations"]
 
@@ -281,7 +283,7 @@ def content_hash(article: Article) -> str:
     Views, fetched_at and links are left out, so a re-fetch that only shows a
     new view count (or new related cards) is the same content.
     """
-    published = _utc_iso(article.published_at) if article.published_at else ""
+    published = utc_iso(article.published_at) if article.published_at else ""
     parts = [_folded(article.headline), _folded(article.summary), _folded(article.body), published]
     # The unit separator cannot occur in folded text, so fields cannot run together.
     return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
@@ -394,7 +396,7 @@ class Archive:
 
     def _save(self, article: Article, seen_on: str | None) -> SaveOutcome:
         new_hash = content_hash(article)
-        observed_at = _utc_iso(article.fetched_at)
+        observed_at = utc_iso(article.fetched_at)
         stored = self._stored(article.url)
         if stored is None:
             article_id = self._insert_article(article, new_hash, observed_at)
@@ -406,7 +408,7 @@ class Archive:
                 [article_id, article.url],
             )
             outcome = SaveOutcome.NEW
-        elif _instant(observed_at) >= _instant(stored.fetched_at):
+        elif parsed_instant(observed_at) >= parsed_instant(stored.fetched_at):
             outcome = self._save_latest(stored, article, new_hash, observed_at)
         else:
             self._save_earlier(stored, article, new_hash, observed_at)
@@ -424,7 +426,7 @@ class Archive:
 
     def add_view_snapshot(self, url: str, observed_at: datetime, views: int, seen_on: str) -> None:
         """Record that `url` showed `views` views at `observed_at`, on the page `seen_on`."""
-        row = {"url": url, "observed_at": _utc_iso(observed_at), "views": views, "seen_on": seen_on}
+        row = {"url": url, "observed_at": utc_iso(observed_at), "views": views, "seen_on": seen_on}
         self._write(self._insert_snapshots, [row])
 
     def record_run(self, row: dict[str, Any]) -> int:
@@ -566,7 +568,7 @@ class Archive:
                 columns.update(warc_file=article.warc_file, warc_offset=article.warc_offset)
         else:
             outcome = SaveOutcome.UPDATED
-            if _instant(observed_at) > _instant(stored.fetched_at):
+            if parsed_instant(observed_at) > parsed_instant(stored.fetched_at):
                 # The page changed since the last fetch: keep what it said before.
                 self._archive_current_content(stored.id)
                 columns["content_first_seen_at"] = observed_at
@@ -609,10 +611,10 @@ class Archive:
         the observation confirms, corrects (the same fetch parsed again) or
         extends a past version, or becomes a version of its own in time order.
         """
-        moment = _instant(observed_at)
-        if moment < _instant(stored.first_seen_at):
+        moment = parsed_instant(observed_at)
+        if moment < parsed_instant(stored.first_seen_at):
             self._update_article(stored.id, {"first_seen_at": observed_at})
-        if moment >= _instant(stored.content_first_seen_at):
+        if moment >= parsed_instant(stored.content_first_seen_at):
             return
         versions = self._versions(stored.id)
         for version in versions:
@@ -645,7 +647,10 @@ class Archive:
             "WHERE article_id = ? ORDER BY version",
             [article_id],
         ).fetchall()
-        return [_Version(v, h, _instant(first), _instant(last)) for v, h, first, last in rows]
+        return [
+            _Version(v, h, parsed_instant(first), parsed_instant(last))
+            for v, h, first, last in rows
+        ]
 
     def _update_version(
         self,
@@ -726,7 +731,7 @@ class Archive:
 
     def first_seen_times(self, urls: Iterable[str]) -> dict[str, datetime]:
         """When each of `urls` (canonical) that is archived was first seen."""
-        return {url: _instant(first_seen) for url, first_seen in self._first_seen_rows(urls)}
+        return {url: parsed_instant(first_seen) for url, first_seen in self._first_seen_rows(urls)}
 
     def _first_seen_rows(self, urls: Iterable[str]) -> list[tuple[str, str]]:
         wanted = json.dumps(sorted(set(urls)), ensure_ascii=False)
@@ -744,14 +749,14 @@ class Archive:
                 "SELECT started_at FROM unfinished_crawls WHERE spider = ? AND site = ?",
                 [spider, site],
             ).fetchone()
-        return _instant(row[0]) if row else None
+        return parsed_instant(row[0]) if row else None
 
     def note_crawl_started(self, spider: str, site: str, started_at: datetime) -> None:
         """Mark a walk of `spider` over `site` as begun; an older unfinished one is kept."""
         self._write(
             self.db.execute,
             "INSERT OR IGNORE INTO unfinished_crawls (spider, site, started_at) VALUES (?, ?, ?)",
-            [spider, site, _utc_iso(started_at)],
+            [spider, site, utc_iso(started_at)],
         )
 
     def note_crawl_finished(self, spider: str, site: str) -> None:
@@ -782,10 +787,10 @@ class Archive:
                 f"WHERE site = ? AND {AGE_REFERENCE} > julianday(?) {upper} "
                 "AND julianday(last_seen_at) <= julianday(?)"
             )
-            params += [site, _utc_iso(now - rule.max_age)]
+            params += [site, utc_iso(now - rule.max_age)]
             if younger_than:
-                params.append(_utc_iso(younger_than))
-            params.append(_utc_iso(now - rule.interval))
+                params.append(utc_iso(younger_than))
+            params.append(utc_iso(now - rule.interval))
             younger_than = now - rule.max_age
         if not bands:
             return []
@@ -871,10 +876,10 @@ def _observation_columns(stored: _Stored, article: Article, observed_at: str) ->
     from rolling the latest view count back.
     """
     columns: dict[str, Any] = {
-        "first_seen_at": min(stored.first_seen_at, observed_at, key=datetime.fromisoformat),
-        "last_seen_at": max(stored.last_seen_at, observed_at, key=datetime.fromisoformat),
+        "first_seen_at": min(stored.first_seen_at, observed_at, key=parsed_instant),
+        "last_seen_at": max(stored.last_seen_at, observed_at, key=parsed_instant),
     }
-    if datetime.fromisoformat(observed_at) >= datetime.fromisoformat(stored.fetched_at):
+    if parsed_instant(observed_at) >= parsed_instant(stored.fetched_at):
         columns["fetched_at"] = observed_at
         if article.views is not None:
             columns["views"] = article.views
@@ -944,18 +949,6 @@ def _sortable(row: tuple[Any, ...]) -> tuple[str, ...]:
     return tuple("" if value is None else str(value) for value in row)
 
 
-def _instant(iso: str) -> datetime:
-    """An ISO 8601 time as an instant; comparing strings would misorder mixed offsets."""
-    return datetime.fromisoformat(iso)
-
-
-def _utc_iso(moment: datetime) -> str:
-    """The instant as ISO 8601 in UTC; a naive datetime is taken to be UTC already."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat()
-
-
 def _folded(text: str | None) -> str:
     """Text in NFC with every whitespace run as one space, so reformatting is not a change."""
-    return " ".join(unicodedata.normalize("NFC", text or "").split())
+    return folded_text(unicodedata.normalize("NFC", text or ""))

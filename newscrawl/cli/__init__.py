@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from newscrawl import __version__
 from newscrawl.errors import ArchiveError
+from newscrawl.timestamps import aware_datetime
 
 if TYPE_CHECKING:
     from newscrawl.runs.crawling import CrawlResult
@@ -229,13 +230,12 @@ def _add_db_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _aware_datetime(text: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}") from exc
     # A naive time would silently mean "this machine's zone"; UTC is the only
     # reading that gives the same answer on every machine.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    value = aware_datetime(text, naive_zone=UTC)
+    if value is None:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date-time: {text!r}")
+    return value
 
 
 def _pairs(values: Sequence[str], option: str) -> dict[str, str]:

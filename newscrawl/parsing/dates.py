@@ -18,6 +18,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from newscrawl.timestamps import aware_datetime
+
 KYIV = ZoneInfo("Europe/Kyiv")
 
 # Month names as pages print them: English (full and 3-letter), Ukrainian and Russian
@@ -106,15 +108,8 @@ def readalso_date(text: str | None) -> datetime | None:
 
 def iso_datetime(value: Any) -> datetime | None:
     """An ISO 8601 value (JSON-LD) as a Kyiv datetime; a naive value is Kyiv time."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=KYIV)
-    return parsed.astimezone(KYIV)
+    parsed = aware_datetime(value, naive_zone=KYIV)
+    return None if parsed is None else parsed.astimezone(KYIV)
 
 
 def _fixed_format_datetime(text: str, fetched_at: datetime) -> tuple[bool, datetime | None]:

@@ -48,7 +48,6 @@ from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.html import (
     ARTICLE_JSONLD_TYPES,
     element_text,
-    folded_text,
     jsonld_objects,
     jsonld_types,
     parsed_html,
@@ -63,6 +62,8 @@ from newscrawl.parsing.readalso import (
     without_read_also_label,
 )
 from newscrawl.parsing.views import views_from_text
+from newscrawl.text import folded_text
+from newscrawl.timestamps import aware_datetime
 
 # Separators between a headline and a site or section name in titles.
 # "Site: Title" has no space before the colon. Only used to cut off a part that is a
@@ -1224,16 +1225,13 @@ def _looks_like_name(text: str) -> bool:
 
 def _aware_datetime(value: Any) -> datetime | None:
     """An ISO 8601 (or RFC 2822) value as an aware datetime; no offset means UTC."""
-    if not isinstance(value, str) or not value.strip():
-        return None
-    text = value.strip()
+    parsed = aware_datetime(value)
+    if parsed is not None or not isinstance(value, str) or not value.strip():
+        return parsed
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "T", 1))
-    except ValueError:
-        try:
-            parsed = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            return None
+        parsed = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 

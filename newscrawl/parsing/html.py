@@ -14,6 +14,8 @@ import lxml.etree
 import lxml.html
 from lxml.html import HtmlElement
 
+from newscrawl.text import folded_text
+
 # CSS-module names end in a per-build hash (`single-news-card_body__w0_Jb`), so
 # parsers match a class token's prefix (`single-news-card_body__`) only. This finds
 # elements whose class attribute contains the prefix, a cheap substring test done
@@ -90,15 +92,6 @@ def first_by_class_prefix(root: HtmlElement, prefix: str) -> HtmlElement | None:
     """The first descendant with a class token starting with prefix, or None."""
     found = elements_by_class_prefix(root, prefix)
     return found[0] if found else None
-
-
-def folded_text(text: str | None) -> str:
-    """The text with NBSP and every run of whitespace turned into one space, trimmed."""
-    if not text:
-        return ""
-    # str.split() splits on exactly what re's \s matches, NBSP included, and
-    # folds and trims in one C call.
-    return " ".join(text.split())
 
 
 def element_text(element: HtmlElement | None) -> str:

@@ -24,11 +24,11 @@ from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.dates import KYIV, iso_datetime, kyiv_datetime
 from newscrawl.parsing.html import (
     element_text,
-    folded_text,
     meta_content,
     parsed_html,
 )
 from newscrawl.parsing.views import views_from_text
+from newscrawl.text import folded_text
 
 # The label that opens a read-also paragraph, in the site's three languages:
 # "Читайте також на цю тему:", "Читайте также по теме:", "Read also:", "Read more:".

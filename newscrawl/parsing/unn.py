@@ -32,7 +32,6 @@ from newscrawl.parsing.html import (
     element_text,
     elements_by_class_prefix,
     first_by_class_prefix,
-    folded_text,
     has_class_prefix,
     meta_content,
     parsed_html,
@@ -41,6 +40,7 @@ from newscrawl.parsing.html import (
 from newscrawl.parsing.language import language_code
 from newscrawl.parsing.readalso import is_read_also_label
 from newscrawl.parsing.views import views_from_text
+from newscrawl.text import folded_text
 
 # Elements that start a new paragraph: leaf-most ones yield the text, containers
 # (a blockquote of <p>s, a <ul>) only separate it, so nothing is counted twice.

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from newscrawl.timestamps import aware_datetime
+
 __all__ = ["current_time"]
 
 
@@ -16,8 +18,7 @@ def current_time(fixed: str | None = None) -> datetime:
     """`fixed` (ISO 8601; naive means UTC), else the time now; in UTC either way."""
     if not fixed:
         return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(fixed.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError(f"NEWSCRAWL_NOW={fixed!r} is not an ISO 8601 date-time") from None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+    moment = aware_datetime(fixed)
+    if moment is None:
+        raise ValueError(f"NEWSCRAWL_NOW={fixed!r} is not an ISO 8601 date-time")
+    return moment.astimezone(UTC)

@@ -28,6 +28,7 @@ from typing import Any
 from newscrawl.archive import AGE_REFERENCE, Archive
 from newscrawl.crawler.completeness import COMPLETENESS_FIELDS
 from newscrawl.runs.clock import current_time
+from newscrawl.timestamps import parsed_instant
 
 __all__ = ["FieldHealth", "SiteHealth", "site_health", "status_table"]
 
@@ -136,7 +137,7 @@ def _field_health(runs: Sequence[dict[str, Any]], name: str) -> FieldHealth:
         recent.append(measured.pop(0))
     if not recent:
         return FieldHealth(name, None, None)
-    since = _iso(datetime.fromisoformat(recent[-1][0]["started_at"]) - timedelta(TRAILING_DAYS))
+    since = _iso(parsed_instant(recent[-1][0]["started_at"]) - timedelta(TRAILING_DAYS))
     trailing = [(run, n) for run, n in measured if run["started_at"] >= since]
     average = (
         _weighted_share(trailing, name)

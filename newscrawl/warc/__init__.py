@@ -66,6 +66,7 @@ from warcio.warcwriter import WARCWriter
 from newscrawl import __version__, items
 from newscrawl.crawler.closing import close_spider_soon
 from newscrawl.errors import WarcError
+from newscrawl.timestamps import parsed_instant
 
 __all__ = [
     "CLOSE_REASON",
@@ -661,8 +662,6 @@ def _record_date(record: ArcWarcRecord) -> datetime:
 
 
 def _from_json(value: Any, hint: Any) -> Any:
-    if isinstance(value, str) and hint is not None and datetime in typing.get_args(hint):
-        return datetime.fromisoformat(value)
-    if isinstance(value, str) and hint is datetime:
-        return datetime.fromisoformat(value)
+    if isinstance(value, str) and (hint is datetime or datetime in typing.get_args(hint)):
+        return parsed_instant(value)
     return value
