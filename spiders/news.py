@@ -10,24 +10,21 @@ has one, the generic parser otherwise), and the usual pipelines store.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import re
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from functools import cache
-from types import ModuleType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
 import tldextract
 from scrapy.http import Response, TextResponse
-from scrapy.utils.spider import iter_spider_classes
 
 from newscrawl.crawler.view_counters import plain_count
 from newscrawl.parsing import parser_for
 from newscrawl.parsing.html import word_set
 from newscrawl.parsing.urls import absolute_url
+from spiders.registry import counter_spider_for
 from spiders.sitemaps import SitemapError, SitemapNewsSiteSpider, read_sitemap
 
 __all__ = ["NewsSpider", "looks_like_article", "split_argument"]
@@ -246,8 +243,11 @@ class NewsSpider(SitemapNewsSiteSpider):
         return reader(counter_url, body) if reader is not None else plain_count(body)
 
     def _site_spider(self, url: str) -> Any:
-        modules = tuple(self.settings.getlist("SPIDER_MODULES")) if self.settings else ()
-        return _site_spider_for(modules, (urlsplit(url).hostname or "").lower())
+        if self.settings is None:
+            return None
+        spider = counter_spider_for(self.settings, urlsplit(url).hostname or "")
+        # The generic spider declares a counter itself, only to delegate here.
+        return None if isinstance(spider, NewsSpider) else spider
 
     # --- URLs -------------------------------------------------------------------
 
@@ -341,25 +341,3 @@ def _is_sitemap(body: bytes) -> bool:
     except SitemapError:
         return False
     return True
-
-
-@cache
-def _site_spider_for(spider_modules: tuple[str, ...], host: str) -> Any:
-    """An instance of the project's site spider for the host that declares a counter, or None."""
-    for module in _modules(spider_modules):
-        for spider_class in iter_spider_classes(module):
-            if spider_class is NewsSpider or not hasattr(spider_class, "counter_url"):
-                continue
-            domains = getattr(spider_class, "allowed_domains", None) or ()
-            if any(host == d or host.endswith(f".{d}") for d in domains):
-                return spider_class()
-    return None
-
-
-def _modules(names: Sequence[str]) -> Iterator[ModuleType]:
-    """The modules named, and for packages the modules inside them (as SPIDER_MODULES)."""
-    for name in names:
-        module = importlib.import_module(name)
-        yield module
-        for info in pkgutil.walk_packages(getattr(module, "__path__", []), f"{name}."):
-            yield importlib.import_module(info.name)

@@ -250,7 +250,8 @@ def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
 
 
 def _run_crawl(args: argparse.Namespace) -> int:
-    from newscrawl.runs.crawling import project_settings, site_spider_names, spider_names
+    from newscrawl.runs.project import project_settings
+    from spiders.registry import site_spider_names, spider_names
 
     overrides = _pairs(args.settings, "-s")
     if args.db:
@@ -292,8 +293,9 @@ def _crawl(
 ) -> tuple[int, list[CrawlResult]]:
     """Run the spiders, printing a summary line each; the exit code and the results."""
     from newscrawl.runs.clock import current_time
-    from newscrawl.runs.crawling import ExitCode, crawl_spiders, project_settings
+    from newscrawl.runs.crawling import ExitCode, crawl_spiders
     from newscrawl.runs.lock import LockHeld
+    from newscrawl.runs.project import project_settings
     from newscrawl.runs.revisits import revisit_schedule
 
     settings = project_settings(overrides)
@@ -327,8 +329,8 @@ def _crawl(
 
 
 def _run_status(args: argparse.Namespace) -> int:
-    from newscrawl.runs.crawling import project_settings
     from newscrawl.runs.health import site_health, status_table
+    from newscrawl.runs.project import project_settings
 
     settings = project_settings({"NEWSCRAWL_DB": args.db} if args.db else None)
     try:
@@ -382,8 +384,9 @@ def _page_files(paths: Sequence[Path]) -> Iterator[Path]:
 
 
 def _run_reparse(args: argparse.Namespace) -> int:
-    from newscrawl.runs.crawling import ExitCode, project_settings
+    from newscrawl.runs.crawling import ExitCode
     from newscrawl.runs.lock import LockHeld, archive_lock
+    from newscrawl.runs.project import project_settings
     from newscrawl.runs.reparse import reparse_files
     from newscrawl.warc import warc_dir
 

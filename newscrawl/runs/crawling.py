@@ -32,31 +32,25 @@ from types import FrameType
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
-from scrapy.settings import Settings
-from scrapy.spiderloader import SpiderLoader
 from twisted.python.failure import Failure
 
 from newscrawl.archive import Archive
 from newscrawl.crawler.completeness import ARTICLES_STAT, COMPLETENESS_FIELDS, STATS_PREFIX
 from newscrawl.errors import ArchiveError
-from newscrawl.parsing.urls import site_of
 from newscrawl.runs.clock import current_time
 from newscrawl.runs.lock import HeldLock, archive_lock
+from newscrawl.runs.project import project_settings
+from spiders.registry import site_of_spider, spider_sites
 
 __all__ = [
     "CrawlResult",
     "ExitCode",
     "crawl_spiders",
-    "project_settings",
     "run_spider",
-    "site_of_spider",
-    "site_spider_names",
-    "spider_names",
 ]
 
 logger = logging.getLogger(__name__)
 
-SETTINGS_MODULE = "newscrawl.settings"
 # Graceful shutdown (SIGINT, SIGTERM) is forwarded to the running spider.
 _FORWARDED_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -209,29 +203,6 @@ class CrawlResult:
         }
 
 
-def project_settings(overrides: Mapping[str, Any] | None = None) -> Settings:
-    """The project's Scrapy settings, found without a scrapy.cfg so any directory works."""
-    settings = Settings()
-    settings.setmodule(SETTINGS_MODULE, priority="project")
-    if overrides:
-        settings.setdict(dict(overrides), priority="cmdline")
-    return settings
-
-
-def spider_names(settings: Settings) -> list[str]:
-    """The names of the project's spiders, sorted."""
-    return sorted(SpiderLoader.from_settings(settings).list())
-
-
-def site_spider_names(settings: Settings) -> list[str]:
-    """The spiders of one fixed site each, sorted: what ``--all`` runs.
-
-    A spider told its site by arguments (the generic ``news``) cannot run
-    without them, so it is left out.
-    """
-    return sorted(name for name, site in _spider_sites(settings).items() if site)
-
-
 def run_spider(
     name: str,
     spider_args: Mapping[str, str] | None = None,
@@ -296,7 +267,7 @@ def crawl_spiders(
     db_path = Path(settings["NEWSCRAWL_DB"]).absolute()
     Archive(db_path).close()  # ArchiveError now, not one per spider
     log_dir = Path(settings.get("NEWSCRAWL_LOG_DIR") or db_path.parent / "logs")
-    sites = _spider_sites(settings)
+    sites = spider_sites(settings)
     results: list[CrawlResult] = []
     with archive_lock(db_path) as lock:
         for name in names:
@@ -388,23 +359,6 @@ def _record(result: CrawlResult) -> None:
             archive.record_run(result.run_row())
     except ArchiveError as exc:
         print(f"newscrawl: the run of {result.spider} was not recorded: {exc}", file=sys.stderr)
-
-
-def _spider_sites(settings: Settings) -> dict[str, str]:
-    """Each spider's site, the `articles.site` value of its articles ("unn.ua")."""
-    loader = SpiderLoader.from_settings(settings)
-    sites = {}
-    for name in loader.list():
-        sites[name] = site_of_spider(loader.load(name)) or ""
-    return sites
-
-
-def site_of_spider(spider: object) -> str | None:
-    """The `articles.site` of a spider (class or instance) from its `site_url`, if it has one.
-
-    "https://www.unn.ua" -> "unn.ua"; the generic spider's class has none.
-    """
-    return site_of(getattr(spider, "site_url", "") or "") or None
 
 
 def _log_file(log_dir: Path, spider: str, started_at: datetime) -> Path:

@@ -231,7 +231,7 @@ _worker_stage: _CpuStage | None = None
 
 
 def _start_worker(overrides: dict[str, Any]) -> None:
-    from newscrawl.runs.crawling import project_settings
+    from newscrawl.runs.project import project_settings
 
     global _worker_stage
     logging.disable(logging.WARNING)  # failures come back in the results
@@ -250,7 +250,7 @@ class Reparser:
     """Re-parses recorded items into the archive of `settings` (NEWSCRAWL_DB)."""
 
     def __init__(self, overrides: Mapping[str, Any] | None = None, *, jobs: int = 1) -> None:
-        from newscrawl.runs.crawling import project_settings
+        from newscrawl.runs.project import project_settings
 
         self.overrides = dict(overrides or {})
         self.settings = project_settings(self.overrides)
