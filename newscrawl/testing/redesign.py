@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
+from typing import cast
 
 import lxml.html
 
@@ -29,19 +30,19 @@ def redesigned_html(html: str, *, build: str = "redesign", drop_jsonld: bool = F
     but no new name contains the old one: a prefix selector cannot match.
     """
     root = lxml.html.document_fromstring(html)
-    for element in root.iter():
-        if not isinstance(element.tag, str):
-            continue  # comments and processing instructions
+    # "*" is elements only: comments and processing instructions keep their text.
+    for element in root.iter("*"):
         classes = element.get("class")
         if classes is not None:
             element.set("class", " ".join(_renamed(token, build) for token in classes.split()))
         if element.get("id") is not None:
             element.set("id", _renamed(element.get("id", ""), build))
         if drop_jsonld and element.tag == "script" and element.get("type") == _JSONLD:
-            element.drop_tree()
-    doctype = root.getroottree().docinfo.doctype or "<!DOCTYPE html>"
-    html: str = lxml.html.tostring(root, doctype=doctype, encoding="unicode")
-    return html
+            cast(lxml.html.HtmlElement, element).drop_tree()
+    # lxml-stubs lacks DocInfo.doctype, which lxml has.
+    doctype = getattr(root.getroottree().docinfo, "doctype", "") or "<!DOCTYPE html>"
+    page: str = lxml.html.tostring(root, doctype=doctype, encoding="unicode")
+    return page
 
 
 def redesigned_site(
