@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.archive import Archive
-from newscrawl.cli import CRAWL_EXIT_CODES
+from newscrawl.cli.crawl import CRAWL_EXIT_CODES
 from newscrawl.runs.crawling import CrawlResult, ExitCode
 from newscrawl.runs.lock import archive_lock, lock_path
 from newscrawl.testing.demo import demo_site, demo_stories, generated_stories
