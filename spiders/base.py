@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -23,39 +22,27 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response
-from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
 
 from newscrawl.archive import Archive
+from newscrawl.discovery.feeds import read_feed
+from newscrawl.discovery.listings import card_views, class_prefix_xpath
 from newscrawl.errors import ArchiveError
 from newscrawl.items import CardViews, Page
 from newscrawl.parsing import parser_for
 from newscrawl.parsing.urls import absolute_url, site_of
-from newscrawl.parsing.views import views_from_text
 from newscrawl.runs.clock import current_time
 from newscrawl.runs.revisits import revisit_schedule
-from newscrawl.timestamps import aware_datetime
+from spiders.arguments import positive_int_or_none, selected_languages
 
-__all__ = ["NewsSiteSpider", "card_views", "class_prefix_xpath"]
+__all__ = ["NewsSiteSpider"]
 
 FETCH_FAILED_STAT = "newscrawl/fetch_failed"
 # Article pages fetched (new articles and revisits): with none archived, a layout change.
 ARTICLE_PAGES_STAT = "newscrawl/article_pages"
 REVISITS_STAT = "newscrawl/runs/revisits"
-# A card's element whose whole text is longer than this is not a view counter.
-_MAX_COUNTER_CHARS = 60
-
-
-def class_prefix_xpath(prefix: str) -> str:
-    """XPath for elements with a class starting with `prefix`, e.g. "news-card_root__".
-
-    CSS-module class names end in a hash that changes with every deployment,
-    so selectors must match the stable prefix only, in any position of the
-    class list.
-    """
-    return f"//*[contains(concat(' ', normalize-space(@class)), ' {prefix}')]"
 
 
 class NewsSiteSpider(scrapy.Spider):
@@ -117,8 +104,8 @@ class NewsSiteSpider(scrapy.Spider):
         if not self.site_url or not self.languages:
             raise ValueError(f"{type(self).__name__} must set site_url and languages")
         self.fetch_base = (base_url or self.site_url).rstrip("/")
-        self.selected_languages = _selected_languages(languages, self.languages)
-        self.max_pages = _positive_int_or_none(max_pages, "max_pages")
+        self.selected_languages = selected_languages(languages, self.languages)
+        self.max_pages = positive_int_or_none(max_pages, "max_pages")
         fetch_host = urlsplit(self.fetch_base).hostname
         if base_url and fetch_host:
             # OffsiteMiddleware must let the mirror through; its host is the only one crawled.
@@ -188,28 +175,15 @@ class NewsSiteSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         """Article requests for the feed's items; each item's date and title travel with it."""
-        # From the bytes: feeds are often served as application/octet-stream or with no
-        # charset, and the XML declaration knows the encoding best.
-        selector = Selector(body=response.body, type="xml")
-        selector.remove_namespaces()
         found: list[str] = []
-        for item in selector.xpath("//item | //entry"):
-            link = (
-                item.xpath("link/text()").get()
-                or item.xpath("link[not(@rel) or @rel='alternate']/@href").get()
-                or item.xpath("guid[@isPermaLink='true']/text()").get()
-            )
-            url = self._article_url(link) if link else None
+        for item in read_feed(response.body):
+            url = self._article_url(item.link)
             if url is None:
                 continue
-            published = _feed_date(
-                item.xpath("pubDate/text() | published/text() | updated/text()").get()
-            )
-            if published is not None:
-                self._feed_dates.setdefault(url, published)
-            title = " ".join("".join(item.xpath("title//text()").getall()).split())
-            if title:
-                self._feed_titles.setdefault(url, title)
+            if item.published_at is not None:
+                self._feed_dates.setdefault(url, item.published_at)
+            if item.title:
+                self._feed_titles.setdefault(url, item.title)
             found.append(url)
         self.logger.info("feed %s: %d articles", self.site_url_of(response), len(found))
         yield from self._article_requests(found)
@@ -458,50 +432,6 @@ class NewsSiteSpider(scrapy.Spider):
         }
 
 
-def card_views(card: Selector) -> int | None:
-    """The view count a listing card shows, or None.
-
-    The count is usually in an info line ("Economy • July 1 • 1520 views"),
-    sometimes in a small element of its own; other text of the card, such as
-    the headline, is never read as one.
-    """
-    for element in card.xpath("descendant-or-self::*"):
-        views = views_from_text("".join(element.xpath("text()").getall()))
-        if views is not None:
-            return views
-    for element in reversed(card.xpath("descendant-or-self::*")):
-        text = "".join(element.xpath(".//text()").getall())
-        if len(text.strip()) <= _MAX_COUNTER_CHARS:
-            views = views_from_text(text)
-            if views is not None:
-                return views
-    return None
-
-
-def _selected_languages(argument: str | None, available: tuple[str, ...]) -> tuple[str, ...]:
-    if not argument:
-        return available
-    wanted = tuple(lang.strip() for lang in argument.split(",") if lang.strip())
-    unknown = [lang for lang in wanted if lang not in available]
-    if unknown or not wanted:
-        raise ValueError(
-            f"languages={argument!r}: choose among {', '.join(available)} (comma-separated)"
-        )
-    return wanted
-
-
-def _positive_int_or_none(value: str | int | None, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{name}={value!r} is not a whole number") from None
-    if number < 1:
-        raise ValueError(f"{name}={value!r}: must be at least 1")
-    return number
-
-
 def _host_variants(host: str) -> frozenset[str]:
     bare = host.lower().removeprefix("www.")
     return frozenset({bare, f"www.{bare}"})
@@ -513,20 +443,6 @@ def _with_query(path: str, key: str, value: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != key]
     query.append((key, value))
     return urlunsplit(("", "", parts.path, urlencode(query), ""))
-
-
-def _feed_date(text: str | None) -> datetime | None:
-    """An RSS (RFC 822) or Atom (ISO 8601) date, timezone-aware; None if unreadable."""
-    if not text or not text.strip():
-        return None
-    text = text.strip()
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        # An offset-less ISO date means "UTC, local time unknown".
-        return aware_datetime(text)
-    # RFC 822 "-0000" means "UTC, local time unknown" too.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _failure_reason(failure: Failure) -> tuple[str, str]:

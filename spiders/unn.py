@@ -6,7 +6,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from spiders.base import NewsSiteSpider, class_prefix_xpath
+from newscrawl.discovery.listings import class_prefix_xpath
+from spiders.base import NewsSiteSpider
 
 
 class UnnSpider(NewsSiteSpider):

@@ -21,12 +21,13 @@ from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import HtmlResponse
 from twisted.python.failure import Failure
 
+from newscrawl.discovery.feeds import feed_date
 from newscrawl.items import Page
 from newscrawl.parsing import article_from_page
 from newscrawl.testing.demo import Version, demo_site, demo_stories
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.mirror import Mirror, Resource, serve
-from spiders.base import _failure_reason, _feed_date
+from spiders.base import _failure_reason
 from spiders.unn import UnnSpider
 from tests.conftest import REPO_ROOT, StartMirror, crawl, rows
 
@@ -111,12 +112,10 @@ def test_cards_are_found_by_class_prefix_then_by_article_links() -> None:
 
 
 def test_feed_dates_are_timezone_aware() -> None:
-    assert _feed_date("Thu, 18 Jul 2024 13:27:00 +0300") == datetime(
-        2024, 7, 18, 10, 27, tzinfo=UTC
-    )
-    assert _feed_date("Thu, 18 Jul 2024 13:27:00 -0000").tzinfo is not None
-    assert _feed_date("2024-07-18T13:27:00Z") == datetime(2024, 7, 18, 13, 27, tzinfo=UTC)
-    assert _feed_date("yesterday") is None
+    assert feed_date("Thu, 18 Jul 2024 13:27:00 +0300") == datetime(2024, 7, 18, 10, 27, tzinfo=UTC)
+    assert feed_date("Thu, 18 Jul 2024 13:27:00 -0000").tzinfo is not None
+    assert feed_date("2024-07-18T13:27:00Z") == datetime(2024, 7, 18, 13, 27, tzinfo=UTC)
+    assert feed_date("yesterday") is None
 
 
 def test_failures_get_a_one_line_reason() -> None:
