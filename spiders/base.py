@@ -287,10 +287,6 @@ class NewsSiteSpider(scrapy.Spider):
             return None
         return parser_for(url).canonical_url(url)
 
-    def _card_urls(self, response: Response) -> list[str]:
-        """The article URLs of a listing page's cards, in order, without repeats."""
-        return list(self._cards(response))
-
     def _cards(self, response: Response) -> dict[str, int | None]:
         """The listing page's article URLs, in order, each with the view count its card shows."""
         found: list[tuple[str, int | None]] = []

@@ -7,6 +7,7 @@ the demo's source data (`demo_stories()`), never with parser output.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -17,8 +18,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import scrapy
 from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from newscrawl.discovery.feeds import feed_date
@@ -27,7 +31,6 @@ from newscrawl.parsing import article_from_page
 from newscrawl.testing.demo import Version, demo_site, demo_stories
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.mirror import Mirror, Resource, serve
-from spiders.base import _failure_reason
 from spiders.unn import UnnSpider
 from tests.conftest import REPO_ROOT, StartMirror, crawl, rows
 
@@ -86,29 +89,46 @@ def _copy_archive(source: Path, target: Path) -> Path:
 # --- the spider's discovery rules, without a crawl ------------------------------------
 
 
+MIRROR = "http://127.0.0.1:8000"
+
+
+def mirrored_spider() -> UnnSpider:
+    """A UNN spider of a mirror, in a crawler (settings, stats) but with no archive."""
+    crawler = get_crawler(UnnSpider)
+    spider = UnnSpider.from_crawler(crawler, base_url=MIRROR, languages="uk,en")
+    assert isinstance(spider, UnnSpider)
+    return spider
+
+
+def listing_article_urls(body: bytes) -> list[str]:
+    """The site URLs of the articles a fresh spider asks for from listing page 1 of `body`."""
+    spider = mirrored_spider()
+    response = HtmlResponse(f"{MIRROR}/news", body=body, encoding="utf-8")
+    return [
+        spider.site_url_of_fetch_url(request.url)
+        for request in spider.parse_listing(response, "/news", 1)
+        if isinstance(request, scrapy.Request) and request.callback == spider.parse_article
+    ]
+
+
 def test_cards_are_found_by_class_prefix_then_by_article_links() -> None:
-    spider = UnnSpider(base_url="http://127.0.0.1:8000", languages="uk,en")
+    spider = mirrored_spider()
     assert spider.allowed_domains == ["127.0.0.1"]
     listing = demo_site("zz")["/news"].body
-    response = HtmlResponse("http://127.0.0.1:8000/news", body=listing, encoding="utf-8")
     uk_first_page = [s.versions["uk"].url for s in demo_stories()[:6]]
-    assert spider._card_urls(response) == uk_first_page
+    assert listing_article_urls(listing) == uk_first_page
 
     # A redesign renamed the card component: any article link in the main column counts.
     renamed = listing.replace(b"news-card_root__", b"story-tile_root__")
-    response = HtmlResponse("http://127.0.0.1:8000/news", body=renamed, encoding="utf-8")
-    assert spider._card_urls(response) == uk_first_page
+    assert listing_article_urls(renamed) == uk_first_page
 
     links = (
         b'<html><body><div class="home-page_main__x1"><a href="/ru/news/a">ru</a>'
         b'<a href="https://unn.ua/amp/b?utm_source=x">amp</a><a href="/politics">section</a>'
         b'<a href="https://example.com/news/c">elsewhere</a></div></body></html>'
     )
-    response = HtmlResponse("http://127.0.0.1:8000/news", body=links, encoding="utf-8")
-    assert spider._card_urls(response) == ["https://unn.ua/news/b"]
-    assert spider.fetch_url_of("https://unn.ua/news/b?page=2") == (
-        "http://127.0.0.1:8000/news/b?page=2"
-    )
+    assert listing_article_urls(links) == ["https://unn.ua/news/b"]
+    assert spider.fetch_url_of("https://unn.ua/news/b?page=2") == f"{MIRROR}/news/b?page=2"
 
 
 def test_feed_dates_are_timezone_aware() -> None:
@@ -118,9 +138,21 @@ def test_feed_dates_are_timezone_aware() -> None:
     assert feed_date("yesterday") is None
 
 
-def test_failures_get_a_one_line_reason() -> None:
-    kind, reason = _failure_reason(Failure(DownloadTimeoutError("took too long")))
-    assert (kind, reason) == ("timeout", "timed out")
+def test_failures_get_a_one_line_reason(caplog: pytest.LogCaptureFixture) -> None:
+    spider = mirrored_spider()
+    timeout = Failure(DownloadTimeoutError("took too long"))
+    timeout.request = scrapy.Request(f"{MIRROR}/news/a")  # as Scrapy's errback gets it
+    not_found = Failure(HttpError(HtmlResponse(f"{MIRROR}/news/b", status=404), "Ignoring"))
+    with caplog.at_level(logging.WARNING):
+        spider.log_fetch_failure(timeout)
+        spider.log_fetch_failure(not_found)
+    assert "fetch failed: https://unn.ua/news/a (timed out)" in caplog.text
+    assert "fetch failed: ? (HTTP 404)" in caplog.text
+    stats = spider.crawler.stats
+    assert stats is not None
+    assert stats.get_value("newscrawl/fetch_failed") == 2
+    assert stats.get_value("newscrawl/fetch_failed/timeout") == 1
+    assert stats.get_value("newscrawl/fetch_failed/http_404") == 1
 
 
 # --- a full crawl ---------------------------------------------------------------
