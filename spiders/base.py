@@ -75,8 +75,13 @@ class NewsSiteSpider(scrapy.Spider):
     `language_of` if the site marks languages other than by path prefix.
     """
 
-    # The site's scheme and host, as stored in the archive: "https://unn.ua".
-    site_url: ClassVar[str] = ""
+    # The site's scheme and host, as stored in the archive: "https://unn.ua". A site
+    # spider sets it on the class; the generic spider, told its site by arguments, per
+    # instance.
+    site_url: str = ""
+    # The hosts OffsiteMiddleware lets through (with their subdomains); none: any host.
+    # A site spider names its site's domain; base_url replaces it with the mirror's host.
+    allowed_domains: Sequence[str] = ()
     # The site's languages; the first is the default, served without a path prefix.
     languages: ClassVar[tuple[str, ...]] = ()
     # Feed paths (RSS 2.0 or Atom) per language: {"uk": ("/rss/news_uk.xml",)}.
@@ -443,15 +448,17 @@ def _with_query(path: str, key: str, value: str) -> str:
 
 def _failure_reason(failure: Failure) -> tuple[str, str]:
     """A stats key and a one-line human reason for a failed request."""
-    if failure.check(HttpError):
-        status = failure.value.response.status
+    # isinstance on the exception, as Failure.check tests its type, but typed.
+    error = failure.value
+    if isinstance(error, HttpError):
+        status = error.response.status
         return f"http_{status}", f"HTTP {status}"
-    if failure.check(ResponseDataLossError, twisted_errors.ConnectionLost):
+    if isinstance(error, ResponseDataLossError | twisted_errors.ConnectionLost):
         return "data_loss", "the connection closed before the whole page arrived (data loss)"
-    if failure.check(DownloadTimeoutError, twisted_errors.TimeoutError):
+    if isinstance(error, DownloadTimeoutError | twisted_errors.TimeoutError):
         return "timeout", "timed out"
-    if failure.check(CannotResolveHostError, twisted_errors.DNSLookupError):
+    if isinstance(error, CannotResolveHostError | twisted_errors.DNSLookupError):
         return "dns", "DNS lookup failed"
-    if failure.check(DownloadConnectionRefusedError, twisted_errors.ConnectionRefusedError):
+    if isinstance(error, DownloadConnectionRefusedError | twisted_errors.ConnectionRefusedError):
         return "connection_refused", "connection refused"
-    return "other", f"{failure.type.__name__}: {failure.getErrorMessage()}"
+    return "other", f"{type(error).__name__}: {failure.getErrorMessage()}"

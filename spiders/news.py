@@ -17,7 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import scrapy
 from scrapy.http import Response, TextResponse
 
-from newscrawl.crawler.view_counters import plain_count
+from newscrawl.crawler.view_counters import CounterEndpoint, plain_count
 from newscrawl.discovery.article_urls import looks_like_article, registered_domain
 from newscrawl.discovery.sitemaps import is_sitemap
 from newscrawl.parsing import parser_for
@@ -169,12 +169,12 @@ class NewsSpider(SitemapNewsSiteSpider):
         reader = getattr(self._site_spider(counter_url), "counted_views", None)
         return reader(counter_url, body) if reader is not None else plain_count(body)
 
-    def _site_spider(self, url: str) -> Any:
-        if self.settings is None:
-            return None
+    def _site_spider(self, url: str) -> CounterEndpoint | None:
         spider = counter_spider_for(self.settings, urlsplit(url).hostname or "")
         # The generic spider declares a counter itself, only to delegate here.
-        return None if isinstance(spider, NewsSpider) else spider
+        if isinstance(spider, NewsSpider) or not isinstance(spider, CounterEndpoint):
+            return None
+        return spider
 
     # --- URLs -------------------------------------------------------------------
 
