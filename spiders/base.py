@@ -180,16 +180,8 @@ class NewsSiteSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         """Article requests for the feed's items; each item's date and title travel with it."""
-        found: list[str] = []
-        for item in read_feed(response.body):
-            url = self._article_url(item.link)
-            if url is None:
-                continue
-            if item.published_at is not None:
-                self._feed_dates.setdefault(url, item.published_at)
-            if item.title:
-                self._feed_titles.setdefault(url, item.title)
-            found.append(url)
+        items = read_feed(response.body)
+        found = self._declared_article_urls((i.link, i.published_at, i.title) for i in items)
         self.logger.info("feed %s: %d articles", self.site_url_of(response), len(found))
         yield from self._article_requests(found)
 
@@ -291,6 +283,27 @@ class NewsSiteSpider(scrapy.Spider):
         if self.language_of(url) not in self.selected_languages:
             return None
         return parser_for(url).canonical_url(url)
+
+    def _declared_article_urls(
+        self,
+        declared: Iterable[tuple[str, datetime | None, str | None]],
+        base: str | None = None,
+    ) -> list[str]:
+        """The canonical URLs of the articles a feed or sitemap lists, as (link, date, title).
+
+        Each article's date and title are kept for its page, which may show neither.
+        """
+        urls: list[str] = []
+        for href, published_at, title in declared:
+            url = self._article_url(href, base)
+            if url is None:
+                continue
+            if published_at is not None:
+                self._feed_dates.setdefault(url, published_at)
+            if title:
+                self._feed_titles.setdefault(url, title)
+            urls.append(url)
+        return urls
 
     def _cards(self, response: Response) -> dict[str, int | None]:
         """The listing page's article URLs, in order, each with the view count its card shows."""

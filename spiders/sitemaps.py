@@ -86,17 +86,8 @@ class SitemapNewsSiteSpider(NewsSiteSpider):
         )
 
     def _sitemap_article_urls(self, sitemap: Sitemap, response: Response) -> list[str]:
-        base = self.site_url_of(response)
-        urls: list[str] = []
-        for entry in sitemap.entries:
-            url = self._article_url(entry.url, base)
-            if url is None:
-                continue
-            if entry.published_at is not None:
-                self._feed_dates.setdefault(url, entry.published_at)
-            if entry.title:
-                self._feed_titles.setdefault(url, entry.title)
-            urls.append(url)
+        declared = ((e.url, e.published_at, e.title) for e in sitemap.entries)
+        urls = self._declared_article_urls(declared, self.site_url_of(response))
         return list(dict.fromkeys(urls))
 
 
