@@ -23,3 +23,7 @@ class ArchiveError(NewscrawlError):
 
 class WarcError(NewscrawlError):
     """A WARC file cannot be written (full disk, read-only folder) or read."""
+
+
+class SitemapError(NewscrawlError):
+    """The document is not a sitemap (an HTML error page, broken XML, an RSS feed)."""

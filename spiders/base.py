@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -23,39 +22,27 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response
-from scrapy.selector import Selector
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
 
 from newscrawl.archive import Archive
+from newscrawl.discovery.feeds import read_feed
+from newscrawl.discovery.listings import card_views, class_prefix_xpath
 from newscrawl.errors import ArchiveError
 from newscrawl.items import CardViews, Page
 from newscrawl.parsing import parser_for
 from newscrawl.parsing.urls import absolute_url, site_of
-from newscrawl.parsing.views import views_from_text
 from newscrawl.runs.clock import current_time
 from newscrawl.runs.revisits import revisit_schedule
-from newscrawl.timestamps import aware_datetime
+from spiders.arguments import positive_int_or_none, selected_languages
 
-__all__ = ["NewsSiteSpider", "card_views", "class_prefix_xpath"]
+__all__ = ["NewsSiteSpider"]
 
 FETCH_FAILED_STAT = "newscrawl/fetch_failed"
 # Article pages fetched (new articles and revisits): with none archived, a layout change.
 ARTICLE_PAGES_STAT = "newscrawl/article_pages"
 REVISITS_STAT = "newscrawl/runs/revisits"
-# A card's element whose whole text is longer than this is not a view counter.
-_MAX_COUNTER_CHARS = 60
-
-
-def class_prefix_xpath(prefix: str) -> str:
-    """XPath for elements with a class starting with `prefix`, e.g. "news-card_root__".
-
-    CSS-module class names end in a hash that changes with every deployment,
-    so selectors must match the stable prefix only, in any position of the
-    class list.
-    """
-    return f"//*[contains(concat(' ', normalize-space(@class)), ' {prefix}')]"
 
 
 class NewsSiteSpider(scrapy.Spider):
@@ -88,8 +75,13 @@ class NewsSiteSpider(scrapy.Spider):
     `language_of` if the site marks languages other than by path prefix.
     """
 
-    # The site's scheme and host, as stored in the archive: "https://unn.ua".
-    site_url: ClassVar[str] = ""
+    # The site's scheme and host, as stored in the archive: "https://unn.ua". A site
+    # spider sets it on the class; the generic spider, told its site by arguments, per
+    # instance.
+    site_url: str = ""
+    # The hosts OffsiteMiddleware lets through (with their subdomains); none: any host.
+    # A site spider names its site's domain; base_url replaces it with the mirror's host.
+    allowed_domains: Sequence[str] = ()
     # The site's languages; the first is the default, served without a path prefix.
     languages: ClassVar[tuple[str, ...]] = ()
     # Feed paths (RSS 2.0 or Atom) per language: {"uk": ("/rss/news_uk.xml",)}.
@@ -117,8 +109,8 @@ class NewsSiteSpider(scrapy.Spider):
         if not self.site_url or not self.languages:
             raise ValueError(f"{type(self).__name__} must set site_url and languages")
         self.fetch_base = (base_url or self.site_url).rstrip("/")
-        self.selected_languages = _selected_languages(languages, self.languages)
-        self.max_pages = _positive_int_or_none(max_pages, "max_pages")
+        self.selected_languages = selected_languages(languages, self.languages)
+        self.max_pages = positive_int_or_none(max_pages, "max_pages")
         fetch_host = urlsplit(self.fetch_base).hostname
         if base_url and fetch_host:
             # OffsiteMiddleware must let the mirror through; its host is the only one crawled.
@@ -188,29 +180,8 @@ class NewsSiteSpider(scrapy.Spider):
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         """Article requests for the feed's items; each item's date and title travel with it."""
-        # From the bytes: feeds are often served as application/octet-stream or with no
-        # charset, and the XML declaration knows the encoding best.
-        selector = Selector(body=response.body, type="xml")
-        selector.remove_namespaces()
-        found: list[str] = []
-        for item in selector.xpath("//item | //entry"):
-            link = (
-                item.xpath("link/text()").get()
-                or item.xpath("link[not(@rel) or @rel='alternate']/@href").get()
-                or item.xpath("guid[@isPermaLink='true']/text()").get()
-            )
-            url = self._article_url(link) if link else None
-            if url is None:
-                continue
-            published = _feed_date(
-                item.xpath("pubDate/text() | published/text() | updated/text()").get()
-            )
-            if published is not None:
-                self._feed_dates.setdefault(url, published)
-            title = " ".join("".join(item.xpath("title//text()").getall()).split())
-            if title:
-                self._feed_titles.setdefault(url, title)
-            found.append(url)
+        items = read_feed(response.body)
+        found = self._declared_article_urls((i.link, i.published_at, i.title) for i in items)
         self.logger.info("feed %s: %d articles", self.site_url_of(response), len(found))
         yield from self._article_requests(found)
 
@@ -313,9 +284,26 @@ class NewsSiteSpider(scrapy.Spider):
             return None
         return parser_for(url).canonical_url(url)
 
-    def _card_urls(self, response: Response) -> list[str]:
-        """The article URLs of a listing page's cards, in order, without repeats."""
-        return list(self._cards(response))
+    def _declared_article_urls(
+        self,
+        declared: Iterable[tuple[str, datetime | None, str | None]],
+        base: str | None = None,
+    ) -> list[str]:
+        """The canonical URLs of the articles a feed or sitemap lists, as (link, date, title).
+
+        Each article's date and title are kept for its page, which may show neither.
+        """
+        urls: list[str] = []
+        for href, published_at, title in declared:
+            url = self._article_url(href, base)
+            if url is None:
+                continue
+            if published_at is not None:
+                self._feed_dates.setdefault(url, published_at)
+            if title:
+                self._feed_titles.setdefault(url, title)
+            urls.append(url)
+        return urls
 
     def _cards(self, response: Response) -> dict[str, int | None]:
         """The listing page's article URLs, in order, each with the view count its card shows."""
@@ -458,50 +446,6 @@ class NewsSiteSpider(scrapy.Spider):
         }
 
 
-def card_views(card: Selector) -> int | None:
-    """The view count a listing card shows, or None.
-
-    The count is usually in an info line ("Economy • July 1 • 1520 views"),
-    sometimes in a small element of its own; other text of the card, such as
-    the headline, is never read as one.
-    """
-    for element in card.xpath("descendant-or-self::*"):
-        views = views_from_text("".join(element.xpath("text()").getall()))
-        if views is not None:
-            return views
-    for element in reversed(card.xpath("descendant-or-self::*")):
-        text = "".join(element.xpath(".//text()").getall())
-        if len(text.strip()) <= _MAX_COUNTER_CHARS:
-            views = views_from_text(text)
-            if views is not None:
-                return views
-    return None
-
-
-def _selected_languages(argument: str | None, available: tuple[str, ...]) -> tuple[str, ...]:
-    if not argument:
-        return available
-    wanted = tuple(lang.strip() for lang in argument.split(",") if lang.strip())
-    unknown = [lang for lang in wanted if lang not in available]
-    if unknown or not wanted:
-        raise ValueError(
-            f"languages={argument!r}: choose among {', '.join(available)} (comma-separated)"
-        )
-    return wanted
-
-
-def _positive_int_or_none(value: str | int | None, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        raise ValueError(f"{name}={value!r} is not a whole number") from None
-    if number < 1:
-        raise ValueError(f"{name}={value!r}: must be at least 1")
-    return number
-
-
 def _host_variants(host: str) -> frozenset[str]:
     bare = host.lower().removeprefix("www.")
     return frozenset({bare, f"www.{bare}"})
@@ -515,31 +459,19 @@ def _with_query(path: str, key: str, value: str) -> str:
     return urlunsplit(("", "", parts.path, urlencode(query), ""))
 
 
-def _feed_date(text: str | None) -> datetime | None:
-    """An RSS (RFC 822) or Atom (ISO 8601) date, timezone-aware; None if unreadable."""
-    if not text or not text.strip():
-        return None
-    text = text.strip()
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        # An offset-less ISO date means "UTC, local time unknown".
-        return aware_datetime(text)
-    # RFC 822 "-0000" means "UTC, local time unknown" too.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _failure_reason(failure: Failure) -> tuple[str, str]:
     """A stats key and a one-line human reason for a failed request."""
-    if failure.check(HttpError):
-        status = failure.value.response.status
+    # isinstance on the exception, as Failure.check tests its type, but typed.
+    error = failure.value
+    if isinstance(error, HttpError):
+        status = error.response.status
         return f"http_{status}", f"HTTP {status}"
-    if failure.check(ResponseDataLossError, twisted_errors.ConnectionLost):
+    if isinstance(error, ResponseDataLossError | twisted_errors.ConnectionLost):
         return "data_loss", "the connection closed before the whole page arrived (data loss)"
-    if failure.check(DownloadTimeoutError, twisted_errors.TimeoutError):
+    if isinstance(error, DownloadTimeoutError | twisted_errors.TimeoutError):
         return "timeout", "timed out"
-    if failure.check(CannotResolveHostError, twisted_errors.DNSLookupError):
+    if isinstance(error, CannotResolveHostError | twisted_errors.DNSLookupError):
         return "dns", "DNS lookup failed"
-    if failure.check(DownloadConnectionRefusedError, twisted_errors.ConnectionRefusedError):
+    if isinstance(error, DownloadConnectionRefusedError | twisted_errors.ConnectionRefusedError):
         return "connection_refused", "connection refused"
-    return "other", f"{failure.type.__name__}: {failure.getErrorMessage()}"
+    return "other", f"{type(error).__name__}: {failure.getErrorMessage()}"

@@ -10,96 +10,23 @@ has one, the generic parser otherwise), and the usual pipelines store.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterable, Sequence
-from functools import cache
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-import tldextract
 from scrapy.http import Response, TextResponse
 
-from newscrawl.crawler.view_counters import plain_count
+from newscrawl.crawler.view_counters import CounterEndpoint, plain_count
+from newscrawl.discovery.article_urls import looks_like_article, registered_domain
+from newscrawl.discovery.sitemaps import is_sitemap
 from newscrawl.parsing import parser_for
-from newscrawl.parsing.html import word_set
 from newscrawl.parsing.urls import absolute_url
+from spiders.arguments import regex_list, split_argument
 from spiders.registry import counter_spider_for
-from spiders.sitemaps import SitemapError, SitemapNewsSiteSpider, read_sitemap
+from spiders.sitemaps import SitemapNewsSiteSpider
 
-__all__ = ["NewsSpider", "looks_like_article", "split_argument"]
-
-# File types that are never article pages.
-_NOT_PAGES = re.compile(
-    r"\.(?:jpe?g|png|gif|webp|svg|ico|bmp|pdf|docx?|xlsx?|pptx?|zip|gz|rar|mp3|mp4|m4a|avi|mov"
-    r"|webm|css|js|json|xml|rss|atom|txt)$",
-    re.IGNORECASE,
-)
-# Path segments of pages about many articles or none: sections, tags, people, the site.
-_NOT_ARTICLE_SEGMENTS = word_set(
-    "tag tags topic topics category categories rubric rubrics author authors search login logout "
-    "register signin signup account profile subscribe subscription newsletter about contact "
-    "contacts privacy terms cookies advertising feed rss sitemap page"
-)
-# A date in the path (/2024/06/25/, /2024-06-25-, /20240625) or a long numeric id.
-_DATED_OR_NUMBERED = re.compile(
-    r"/(?:19|20)\d{2}[/-](?:0?[1-9]|1[0-2])[/-](?:0?[1-9]|[12]\d|3[01])(?:[/-]|$)"
-    r"|/(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])(?:/|$)"
-    r"|(?:^|[/_-])\d{5,}(?:[/_-]|\.html?$|$)"
-)
-# A slug of at least three words: /kyiv-metro-extends-working-hours.
-_SLUG = re.compile(r"^[^\W_]+(?:[-_][^\W_]+){2,}(?:\.html?)?$")
-
-
-def looks_like_article(url: str) -> bool:
-    """Whether a same-site link from a start page looks like an article page.
-
-    Articles carry a date or a long id in their path, or end in a slug of several
-    words; section fronts (`/politics`), tag and author pages, files and the site's
-    own pages do not.
-    """
-    path = urlsplit(url).path
-    if _NOT_PAGES.search(path):
-        return False
-    segments = [s for s in path.lower().split("/") if s]
-    if not segments or any(s in _NOT_ARTICLE_SEGMENTS for s in segments):
-        return False
-    return bool(_DATED_OR_NUMBERED.search(path) or _SLUG.match(segments[-1]))
-
-
-def split_argument(value: str | Sequence[str] | None) -> list[str]:
-    """The values of a spider argument: repeated, comma-separated, or both.
-
-    Commas inside brackets or braces, or escaped as ``\\,``, do not split, so a
-    regular expression such as ``/\\d{4,5}/`` stays whole.
-    """
-    if value is None:
-        return []
-    if not isinstance(value, str):
-        return [v for item in value for v in split_argument(item)]
-    values: list[str] = []
-    current: list[str] = []
-    depth = 0
-    escaped = False
-    for char in value:
-        if escaped:
-            current.append(char if char == "," else "\\" + char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "," and depth == 0:
-            values.append("".join(current))
-            current = []
-        else:
-            if char in "([{":
-                depth += 1
-            elif char in ")]}" and depth:
-                depth -= 1
-            current.append(char)
-    if escaped:
-        current.append("\\")
-    values.append("".join(current))
-    return [v.strip() for v in values if v.strip()]
+__all__ = ["NewsSpider"]
 
 
 class NewsSpider(SitemapNewsSiteSpider):
@@ -149,8 +76,8 @@ class NewsSpider(SitemapNewsSiteSpider):
         seeds = [*self.feed_urls, *self.sitemap_urls, *self.start_urls]
         if not seeds:
             raise ValueError("give at least one of -a feed=URL, -a sitemap=URL, -a start=URL")
-        self.allow = _patterns(allow, "allow")
-        self.deny = _patterns(deny, "deny")
+        self.allow = regex_list(allow, "allow")
+        self.deny = regex_list(deny, "deny")
         self.mirrored = bool(base_url)
         self.site_url = _site_url(seeds, base_url)
         super().__init__(*args, base_url=base_url, **kwargs)
@@ -160,7 +87,7 @@ class NewsSpider(SitemapNewsSiteSpider):
         seed_hosts.add(urlsplit(self.site_url).hostname or "")
         if self.mirrored:
             seed_hosts.add(urlsplit(self.fetch_base).hostname or "")
-        self.sites = frozenset(_registered_domain(host) for host in seed_hosts if host)
+        self.sites = frozenset(registered_domain(host) for host in seed_hosts if host)
         if not self.mirrored:
             # OffsiteMiddleware: the sites and their subdomains, nothing else.
             self.allowed_domains = sorted(self.sites)
@@ -182,7 +109,7 @@ class NewsSpider(SitemapNewsSiteSpider):
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         """A feed's articles; a sitemap given as a feed is read as a sitemap."""
-        if _is_sitemap(response.body):
+        if is_sitemap(response.body):
             yield from self.parse_sitemap(response)
         else:
             yield from super().parse_feed(response)
@@ -242,12 +169,12 @@ class NewsSpider(SitemapNewsSiteSpider):
         reader = getattr(self._site_spider(counter_url), "counted_views", None)
         return reader(counter_url, body) if reader is not None else plain_count(body)
 
-    def _site_spider(self, url: str) -> Any:
-        if self.settings is None:
-            return None
+    def _site_spider(self, url: str) -> CounterEndpoint | None:
         spider = counter_spider_for(self.settings, urlsplit(url).hostname or "")
         # The generic spider declares a counter itself, only to delegate here.
-        return None if isinstance(spider, NewsSpider) else spider
+        if isinstance(spider, NewsSpider) or not isinstance(spider, CounterEndpoint):
+            return None
+        return spider
 
     # --- URLs -------------------------------------------------------------------
 
@@ -277,22 +204,12 @@ class NewsSpider(SitemapNewsSiteSpider):
 
     def _on_site(self, url: str) -> bool:
         host = (urlsplit(url).hostname or "").lower()
-        return bool(host) and _registered_domain(host) in self.sites
+        return bool(host) and registered_domain(host) in self.sites
 
     def _allowed(self, url: str) -> bool:
         if any(pattern.search(url) for pattern in self.deny):
             return False
         return not self.allow or any(pattern.search(url) for pattern in self.allow)
-
-
-def _patterns(value: str | Sequence[str] | None, name: str) -> list[re.Pattern[str]]:
-    patterns = []
-    for text in split_argument(value):
-        try:
-            patterns.append(re.compile(text))
-        except re.error as exc:
-            raise ValueError(f"{name}={text!r} is not a regular expression: {exc}") from None
-    return patterns
 
 
 def _site_url(seeds: Sequence[str], base_url: str | None) -> str:
@@ -309,7 +226,7 @@ def _site_url(seeds: Sequence[str], base_url: str | None) -> str:
         elif not base_url:
             raise ValueError(f"{seed!r} is a path: give full URLs, or base_url=URL")
     if base_url:
-        sites = {_registered_domain(urlsplit(o).hostname or "") for o in origins}
+        sites = {registered_domain(urlsplit(o).hostname or "") for o in origins}
         if len(sites) > 1:
             raise ValueError(
                 f"with base_url, every URL must be of one site; got {', '.join(sorted(sites))}"
@@ -317,27 +234,3 @@ def _site_url(seeds: Sequence[str], base_url: str | None) -> str:
         # Only paths (or mirror URLs) given: the mirror is the site.
         return origins[0] if origins else base_url.rstrip("/")
     return origins[0]
-
-
-_DOMAINS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
-@cache
-def _registered_domain(host: str) -> str:
-    """The registered domain of a host ("rss.unian.net" -> "unian.net"); an IP stays as is."""
-    host = host.lower().rstrip(".")
-    parts = _DOMAINS(host)
-    if parts.suffix and parts.domain:
-        return f"{parts.domain}.{parts.suffix}"
-    return host.removeprefix("www.")
-
-
-def _is_sitemap(body: bytes) -> bool:
-    head = body[:2048].lstrip()
-    if b"<urlset" not in head and b"<sitemapindex" not in head and not head.startswith(b"\x1f\x8b"):
-        return False
-    try:
-        read_sitemap(body)
-    except SitemapError:
-        return False
-    return True

@@ -21,7 +21,7 @@ class PravdaSpider(SitemapNewsSiteSpider):
 
     name = "pravda"
     # Replaced by the mirror's host when base_url is given.
-    allowed_domains = ("pravda.com.ua",)
+    allowed_domains: Sequence[str] = ("pravda.com.ua",)
     site_url = "https://www.pravda.com.ua"
     languages = ("uk", "ru", "en")
     feeds: ClassVar[Mapping[str, Sequence[str]]] = {

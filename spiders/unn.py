@@ -6,7 +6,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from spiders.base import NewsSiteSpider, class_prefix_xpath
+from newscrawl.discovery.listings import class_prefix_xpath
+from spiders.base import NewsSiteSpider
 
 
 class UnnSpider(NewsSiteSpider):
@@ -18,7 +19,7 @@ class UnnSpider(NewsSiteSpider):
 
     name = "unn"
     # Replaced by the mirror's host when base_url is given.
-    allowed_domains = ("unn.ua",)
+    allowed_domains: Sequence[str] = ("unn.ua",)
     site_url = "https://unn.ua"
     languages = ("uk", "en", "ru")
     # Only a Ukrainian feed exists; English and Russian news come from listings.

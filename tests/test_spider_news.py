@@ -22,9 +22,12 @@ import pytest
 
 from newscrawl.crawler.commands.crawl import joined_spider_args
 from newscrawl.crawler.view_counters import plain_count
+from newscrawl.discovery.article_urls import looks_like_article
+from newscrawl.discovery.sitemaps import is_sitemap, read_sitemap
+from newscrawl.errors import SitemapError
 from newscrawl.testing.mirror import Mirror, Resource, serve
-from spiders.news import NewsSpider, looks_like_article, split_argument
-from spiders.sitemaps import SitemapError, read_sitemap
+from spiders.arguments import split_argument
+from spiders.news import NewsSpider
 from tests.conftest import crawl, rows
 from tests.test_spider_pravda import EN as PRAVDA_EN
 from tests.test_spider_pravda import SITE as PRAVDA
@@ -321,9 +324,11 @@ def test_sitemaps_give_their_news_fields() -> None:
         "guides.xml",
     ]
     assert index.entries[2].lastmod is None
+    assert is_sitemap(gzip.compress(fixture("sitemap_index.xml", SITE, "")))
     for not_a_sitemap in (b"<html><body>404</body></html>", b"", fixture("feed.rss", SITE, "")):
         with pytest.raises(SitemapError):
             read_sitemap(not_a_sitemap)
+        assert not is_sitemap(not_a_sitemap)
 
 
 def test_plain_counters() -> None:

@@ -7,8 +7,10 @@ the demo's source data (`demo_stories()`), never with parser output.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,16 +19,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import scrapy
 from scrapy.exceptions import DownloadTimeoutError
 from scrapy.http import HtmlResponse
+from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
+from newscrawl.discovery.feeds import feed_date
 from newscrawl.items import Page
 from newscrawl.parsing import article_from_page
 from newscrawl.testing.demo import Version, demo_site, demo_stories
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.mirror import Mirror, Resource, serve
-from spiders.base import _failure_reason, _feed_date
 from spiders.unn import UnnSpider
 from tests.conftest import REPO_ROOT, StartMirror, crawl, rows
 
@@ -54,8 +59,8 @@ def full_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullCrawl]:
         yield FullCrawl(db, mirror, run.log, run.returncode)
 
 
-def _articles(db: Path) -> dict[str, dict[str, object]]:
-    return {row["url"]: dict(row) for row in rows(db, "SELECT * FROM articles")}
+def _articles(db: Path) -> dict[str, sqlite3.Row]:
+    return {row["url"]: row for row in rows(db, "SELECT * FROM articles")}
 
 
 def _links(db: Path, url: str, kind: str) -> list[dict[str, object]]:
@@ -85,43 +90,73 @@ def _copy_archive(source: Path, target: Path) -> Path:
 # --- the spider's discovery rules, without a crawl ------------------------------------
 
 
+MIRROR = "http://127.0.0.1:8000"
+
+
+def mirrored_spider() -> UnnSpider:
+    """A UNN spider of a mirror, in a crawler (settings, stats) but with no archive."""
+    crawler = get_crawler(UnnSpider)
+    spider = UnnSpider.from_crawler(crawler, base_url=MIRROR, languages="uk,en")
+    assert isinstance(spider, UnnSpider)
+    return spider
+
+
+def listing_article_urls(body: bytes) -> list[str]:
+    """The site URLs of the articles a fresh spider asks for from listing page 1 of `body`."""
+    spider = mirrored_spider()
+    response = HtmlResponse(f"{MIRROR}/news", body=body, encoding="utf-8")
+    return [
+        spider.site_url_of_fetch_url(request.url)
+        for request in spider.parse_listing(response, "/news", 1)
+        if isinstance(request, scrapy.Request) and request.callback == spider.parse_article
+    ]
+
+
 def test_cards_are_found_by_class_prefix_then_by_article_links() -> None:
-    spider = UnnSpider(base_url="http://127.0.0.1:8000", languages="uk,en")
+    spider = mirrored_spider()
     assert spider.allowed_domains == ["127.0.0.1"]
     listing = demo_site("zz")["/news"].body
-    response = HtmlResponse("http://127.0.0.1:8000/news", body=listing, encoding="utf-8")
     uk_first_page = [s.versions["uk"].url for s in demo_stories()[:6]]
-    assert spider._card_urls(response) == uk_first_page
+    assert listing_article_urls(listing) == uk_first_page
 
     # A redesign renamed the card component: any article link in the main column counts.
     renamed = listing.replace(b"news-card_root__", b"story-tile_root__")
-    response = HtmlResponse("http://127.0.0.1:8000/news", body=renamed, encoding="utf-8")
-    assert spider._card_urls(response) == uk_first_page
+    assert listing_article_urls(renamed) == uk_first_page
 
     links = (
         b'<html><body><div class="home-page_main__x1"><a href="/ru/news/a">ru</a>'
         b'<a href="https://unn.ua/amp/b?utm_source=x">amp</a><a href="/politics">section</a>'
         b'<a href="https://example.com/news/c">elsewhere</a></div></body></html>'
     )
-    response = HtmlResponse("http://127.0.0.1:8000/news", body=links, encoding="utf-8")
-    assert spider._card_urls(response) == ["https://unn.ua/news/b"]
-    assert spider.fetch_url_of("https://unn.ua/news/b?page=2") == (
-        "http://127.0.0.1:8000/news/b?page=2"
-    )
+    assert listing_article_urls(links) == ["https://unn.ua/news/b"]
+    assert spider.fetch_url_of("https://unn.ua/news/b?page=2") == f"{MIRROR}/news/b?page=2"
 
 
 def test_feed_dates_are_timezone_aware() -> None:
-    assert _feed_date("Thu, 18 Jul 2024 13:27:00 +0300") == datetime(
-        2024, 7, 18, 10, 27, tzinfo=UTC
-    )
-    assert _feed_date("Thu, 18 Jul 2024 13:27:00 -0000").tzinfo is not None
-    assert _feed_date("2024-07-18T13:27:00Z") == datetime(2024, 7, 18, 13, 27, tzinfo=UTC)
-    assert _feed_date("yesterday") is None
+    assert feed_date("Thu, 18 Jul 2024 13:27:00 +0300") == datetime(2024, 7, 18, 10, 27, tzinfo=UTC)
+    unknown_zone = feed_date("Thu, 18 Jul 2024 13:27:00 -0000")
+    assert unknown_zone is not None
+    assert unknown_zone.tzinfo is not None
+    assert feed_date("2024-07-18T13:27:00Z") == datetime(2024, 7, 18, 13, 27, tzinfo=UTC)
+    assert feed_date("yesterday") is None
 
 
-def test_failures_get_a_one_line_reason() -> None:
-    kind, reason = _failure_reason(Failure(DownloadTimeoutError("took too long")))
-    assert (kind, reason) == ("timeout", "timed out")
+def test_failures_get_a_one_line_reason(caplog: pytest.LogCaptureFixture) -> None:
+    spider = mirrored_spider()
+    timeout = Failure(DownloadTimeoutError("took too long"))
+    # Scrapy sets a failure's request on the fly; Twisted's Failure declares none.
+    timeout.request = scrapy.Request(f"{MIRROR}/news/a")  # type: ignore[attr-defined]
+    not_found = Failure(HttpError(HtmlResponse(f"{MIRROR}/news/b", status=404), "Ignoring"))
+    with caplog.at_level(logging.WARNING):
+        spider.log_fetch_failure(timeout)
+        spider.log_fetch_failure(not_found)
+    assert "fetch failed: https://unn.ua/news/a (timed out)" in caplog.text
+    assert "fetch failed: ? (HTTP 404)" in caplog.text
+    stats = spider.crawler.stats
+    assert stats is not None
+    assert stats.get_value("newscrawl/fetch_failed") == 2
+    assert stats.get_value("newscrawl/fetch_failed/timeout") == 1
+    assert stats.get_value("newscrawl/fetch_failed/http_404") == 1
 
 
 # --- a full crawl ---------------------------------------------------------------
