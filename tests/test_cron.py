@@ -19,8 +19,8 @@ import pytest
 
 from newscrawl.archive import Archive
 from newscrawl.cli import CRAWL_EXIT_CODES
-from newscrawl.runs.crawling import CrawlResult, ExitCode
 from newscrawl.runs.lock import archive_lock, lock_path
+from newscrawl.runs.verdict import CrawlResult, ExitCode
 from newscrawl.testing.demo import demo_site, demo_stories, generated_stories
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.demo.stories import Story

@@ -15,11 +15,11 @@ from newscrawl.errors import ArchiveError
 from newscrawl.timestamps import aware_datetime
 
 if TYPE_CHECKING:
-    from newscrawl.runs.crawling import CrawlResult
+    from newscrawl.runs.verdict import CrawlResult
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 
-# Kept in step with newscrawl.runs.crawling.ExitCode (a test checks), without
+# Kept in step with newscrawl.runs.verdict.ExitCode (a test checks), without
 # importing Scrapy just to print --help.
 CRAWL_EXIT_CODES = """\
 exit codes (with several spiders, that of the first spider that did not exit 0):
@@ -293,10 +293,11 @@ def _crawl(
 ) -> tuple[int, list[CrawlResult]]:
     """Run the spiders, printing a summary line each; the exit code and the results."""
     from newscrawl.runs.clock import current_time
-    from newscrawl.runs.crawling import ExitCode, crawl_spiders
     from newscrawl.runs.lock import LockHeld
     from newscrawl.runs.project import project_settings
     from newscrawl.runs.revisits import revisit_schedule
+    from newscrawl.runs.runner import crawl_spiders
+    from newscrawl.runs.verdict import ExitCode
 
     settings = project_settings(overrides)
     try:
@@ -384,10 +385,10 @@ def _page_files(paths: Sequence[Path]) -> Iterator[Path]:
 
 
 def _run_reparse(args: argparse.Namespace) -> int:
-    from newscrawl.runs.crawling import ExitCode
     from newscrawl.runs.lock import LockHeld, archive_lock
     from newscrawl.runs.project import project_settings
     from newscrawl.runs.reparse import reparse_files
+    from newscrawl.runs.verdict import ExitCode
     from newscrawl.warc import warc_dir
 
     overrides: dict[str, str] = {"NEWSCRAWL_DB": args.db} if args.db else {}
