@@ -385,11 +385,11 @@ def _page_files(paths: Sequence[Path]) -> Iterator[Path]:
 
 
 def _run_reparse(args: argparse.Namespace) -> int:
+    from newscrawl.crawler.warc_capture import warc_dir
     from newscrawl.runs.lock import LockHeld, archive_lock
     from newscrawl.runs.project import project_settings
     from newscrawl.runs.reparse import reparse_files
     from newscrawl.runs.verdict import ExitCode
-    from newscrawl.warc import warc_dir
 
     overrides: dict[str, str] = {"NEWSCRAWL_DB": args.db} if args.db else {}
     settings = project_settings(overrides)
