@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,7 +49,7 @@ def newscrawl(
     return run_newscrawl(args, cwd, env=env, timeout=240)
 
 
-def crawl_runs(db: Path) -> list[dict[str, object]]:
+def crawl_runs(db: Path) -> list[dict[str, Any]]:
     return [dict(row) for row in rows(db, "SELECT * FROM crawl_runs ORDER BY id")]
 
 
