@@ -173,7 +173,7 @@ class WarcFiles:
         # so an oversized response cannot make rotation loop.
         file = self._file
         if file is None or (too_big and self._size > self._header_size):
-            file = self._open_next()
+            file = self._next_file()
         offsets = []
         start = self._size
         try:
@@ -186,7 +186,7 @@ class WarcFiles:
             raise WarcError(f"cannot write the WARC file {self._path()}: {exc}") from exc
         return self._name, offsets
 
-    def _open_next(self) -> FileIO:
+    def _next_file(self) -> FileIO:
         """Close the current file and start the next, with its warcinfo record; the new file."""
         self.close()
         self._serial += 1
