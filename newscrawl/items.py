@@ -66,7 +66,7 @@ class Article:
         data = asdict(self)
         for name in ("warc_file", "warc_offset"):
             del data[name]
-        return _jsonable(data)
+        return {name: _jsonable(value) for name, value in data.items()}
 
 
 @dataclass

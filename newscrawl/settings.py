@@ -36,9 +36,9 @@ NEWSCRAWL_MAX_ERRORS = int(os.environ.get("NEWSCRAWL_MAX_ERRORS", "0"))
 # Where `newscrawl crawl` writes one log file per spider run; empty means a
 # "logs" folder beside the archive.
 NEWSCRAWL_LOG_DIR = os.environ.get("NEWSCRAWL_LOG_DIR", "")
-# WARC capture of every response (newscrawl.warc): "off" disables it. The folder
-# defaults to "warc" beside the archive (data/warc for data/news.db), so a cron
-# line with --db keeps its WARC files, logs and jobs together wherever it runs.
+# WARC capture of every response (newscrawl.crawler.warc_capture): "off" disables
+# it. The folder defaults to "warc" beside the archive (data/warc for data/news.db),
+# so a cron line with --db keeps its WARC files, logs and jobs together wherever it runs.
 # A file is rotated once it reaches NEWSCRAWL_WARC_MAX_BYTES; every run starts a new one.
 NEWSCRAWL_WARC = os.environ.get("NEWSCRAWL_WARC", "on")
 NEWSCRAWL_WARC_DIR = os.environ.get("NEWSCRAWL_WARC_DIR", "")
@@ -86,11 +86,11 @@ NEWSCRAWL_MANAGED_RUN = False
 SPIDER_MIDDLEWARES = {
     "newscrawl.crawler.view_counters.CounterViewsMiddleware": 550,
     # Below the counters, so the items it records carry their counted views.
-    "newscrawl.warc.WarcItemMiddleware": 540,
+    "newscrawl.crawler.warc_capture.WarcItemMiddleware": 540,
 }
 # 950: after the HTTP cache and redirects, right before the download handler, so
 # the capture sees every response (counters, robots.txt, 3xx) as it was received.
-DOWNLOADER_MIDDLEWARES = {"newscrawl.warc.WarcCaptureMiddleware": 950}
+DOWNLOADER_MIDDLEWARES = {"newscrawl.crawler.warc_capture.WarcCaptureMiddleware": 950}
 
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newscrawl.crawler.logformatter.ConciseLogFormatter"

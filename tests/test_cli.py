@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.cli import main
-from newscrawl.runs.crawling import ExitCode
+from newscrawl.runs.verdict import ExitCode
 from newscrawl.testing.demo import demo_stories
 from newscrawl.testing.mirror import Mirror
 from tests.conftest import newscrawl_command, run_newscrawl

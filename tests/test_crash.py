@@ -26,7 +26,7 @@ from newscrawl.items import Page
 from newscrawl.parsing import article_from_page
 from newscrawl.testing.demo import demo_site, demo_stories
 from newscrawl.testing.mirror import serve
-from newscrawl.warc import item_records, page_body, record_at, warc_files_in
+from newscrawl.warc.reader import item_records, page_body, record_at, warc_files_in
 from pipelines.normalize import normalize_article
 from tests.conftest import REPO_ROOT, crawl, rows, run_newscrawl
 

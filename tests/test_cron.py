@@ -14,13 +14,14 @@ import time
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from newscrawl.archive import Archive
 from newscrawl.cli.crawl import CRAWL_EXIT_CODES
-from newscrawl.runs.crawling import CrawlResult, ExitCode
 from newscrawl.runs.lock import archive_lock, lock_path
+from newscrawl.runs.verdict import CrawlResult, ExitCode
 from newscrawl.testing.demo import demo_site, demo_stories, generated_stories
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.demo.stories import Story
@@ -48,7 +49,7 @@ def newscrawl(
     return run_newscrawl(args, cwd, env=env, timeout=240)
 
 
-def crawl_runs(db: Path) -> list[dict[str, object]]:
+def crawl_runs(db: Path) -> list[dict[str, Any]]:
     return [dict(row) for row in rows(db, "SELECT * FROM crawl_runs ORDER BY id")]
 
 

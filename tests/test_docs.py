@@ -22,7 +22,7 @@ import pytest
 from newscrawl.archive import Archive
 from newscrawl.cli import COMMANDS
 from newscrawl.datasette.server import metadata
-from newscrawl.runs.crawling import ExitCode
+from newscrawl.runs.verdict import ExitCode
 
 ROOT = Path(__file__).parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

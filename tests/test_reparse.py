@@ -23,7 +23,7 @@ from newscrawl.runs.reparse import reparse_files
 from newscrawl.testing.demo import demo_site
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.mirror import Resource, serve
-from newscrawl.warc import WarcFiles
+from newscrawl.warc.writer import WarcFiles
 from tests.conftest import crawl, newscrawl_command, rows, run_newscrawl, subprocess_env
 
 T0 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)

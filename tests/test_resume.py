@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.runs.crawling import ExitCode
+from newscrawl.runs.verdict import ExitCode
 from newscrawl.testing.demo import demo_site, generated_stories
 from newscrawl.testing.mirror import Resource
 from tests.conftest import StartMirror, newscrawl_command, rows, subprocess_env

@@ -22,17 +22,23 @@ from newscrawl.items import Page
 from newscrawl.parsing import article_from_page
 from newscrawl.testing.demo import demo_site
 from newscrawl.testing.mirror import Mirror, serve
-from newscrawl.warc import item_records, page_body, record_at, warc_files_in
+from newscrawl.warc.reader import item_records, page_body, record_at, warc_files_in
 from pipelines.normalize import normalize_article
 from tests.conftest import CrawlRun, crawl, rows, run_newscrawl
 
 
 @dataclass
 class Crawled:
+    """One crawl of the demo site: the archive, the mirror it read and the finished run."""
+
     db: Path
-    warc_dir: Path
     mirror: Mirror
     run: CrawlRun
+
+    @property
+    def warc_dir(self) -> Path:
+        """Where `tests.conftest.crawl` puts the WARC files: beside the archive."""
+        return self.db.parent / "warc"
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +47,7 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
     db = tmp_path_factory.mktemp("warc") / "news.db"
     with serve(demo_site()) as mirror:
         run = crawl(["-a", f"base_url={mirror}"], db)
-        yield Crawled(db, db.parent / "warc", mirror, run)
+        yield Crawled(db, mirror, run)
 
 
 def warcio_check(paths: list[Path]) -> subprocess.CompletedProcess[str]:

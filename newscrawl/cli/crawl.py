@@ -11,9 +11,9 @@ from newscrawl.cli.options import Subcommands, add_db_option
 from newscrawl.errors import ArchiveError
 
 if TYPE_CHECKING:
-    from newscrawl.runs.crawling import CrawlResult
+    from newscrawl.runs.verdict import CrawlResult
 
-# Kept in step with newscrawl.runs.crawling.ExitCode (a test checks), without
+# Kept in step with newscrawl.runs.verdict.ExitCode (a test checks), without
 # importing Scrapy just to print --help.
 CRAWL_EXIT_CODES = """\
 exit codes (with several spiders, that of the first spider that did not exit 0):
@@ -142,10 +142,11 @@ def crawl_outcome(
 ) -> tuple[int, list[CrawlResult]]:
     """Run the spiders, printing a summary line each; the exit code and the results."""
     from newscrawl.runs.clock import current_time
-    from newscrawl.runs.crawling import ExitCode, crawl_spiders
     from newscrawl.runs.lock import LockHeld
     from newscrawl.runs.project import project_settings
     from newscrawl.runs.revisits import revisit_schedule
+    from newscrawl.runs.runner import crawl_spiders
+    from newscrawl.runs.verdict import ExitCode
 
     settings = project_settings(overrides)
     try:

@@ -48,11 +48,11 @@ def add_subparser(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from newscrawl.runs.crawling import ExitCode
+    from newscrawl.crawler.warc_capture import warc_dir
     from newscrawl.runs.lock import LockHeld, archive_lock
     from newscrawl.runs.project import project_settings
     from newscrawl.runs.reparse import reparse_files
-    from newscrawl.warc import warc_dir
+    from newscrawl.runs.verdict import ExitCode
 
     overrides: dict[str, str] = {"NEWSCRAWL_DB": args.db} if args.db else {}
     settings = project_settings(overrides)

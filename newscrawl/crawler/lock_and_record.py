@@ -24,8 +24,8 @@ from newscrawl.archive import Archive
 from newscrawl.crawler.closing import close_spider_soon
 from newscrawl.errors import ArchiveError
 from newscrawl.runs.clock import current_time
-from newscrawl.runs.crawling import CrawlResult
 from newscrawl.runs.lock import LockHeld, archive_lock
+from newscrawl.runs.verdict import CrawlResult
 from spiders.registry import site_of_spider
 
 __all__ = ["LOCKED_REASON", "DirectRun"]

@@ -79,7 +79,7 @@ class CounterViewsMiddleware:
         self.crawler = crawler
         self.timeout = min(COUNTER_TIMEOUT, crawler.settings.getfloat("DOWNLOAD_TIMEOUT"))
         self._checked_spider: Spider | None = None
-        self._spider_has_counter = False
+        self._endpoint: CounterEndpoint | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CounterViewsMiddleware:
@@ -94,8 +94,8 @@ class CounterViewsMiddleware:
             yield item
 
     async def _add_counted_views(self, page: Page) -> None:
-        spider = self.crawler.spider
-        if not self._has_counter(spider):
+        spider = self._counter_endpoint(self.crawler.spider)
+        if spider is None:
             return
         site_url = spider.counter_url(page.url, page.body)
         if not site_url:
@@ -138,15 +138,15 @@ class CounterViewsMiddleware:
         page.counted_views = views
         self.crawler.stats.inc_value(f"{COUNTER_STAT}/ok")
 
-    def _has_counter(self, spider: Spider | None) -> bool:
-        """Whether the spider declares a counter endpoint; asked once per spider.
+    def _counter_endpoint(self, spider: Spider | None) -> CounterEndpoint | None:
+        """The spider, if it declares a counter endpoint, else None; asked once per spider.
 
         A runtime-checkable Protocol's isinstance inspects the class each time.
         """
         if spider is not self._checked_spider:
             self._checked_spider = spider
-            self._spider_has_counter = isinstance(spider, CounterEndpoint)
-        return self._spider_has_counter
+            self._endpoint = spider if isinstance(spider, CounterEndpoint) else None
+        return self._endpoint
 
     def _failed(self, page: Page, counter_url: str, kind: str, reason: str) -> None:
         self.crawler.stats.inc_value(f"{COUNTER_STAT}/failed")
@@ -162,5 +162,6 @@ async def _downloaded(crawler: Crawler, request: Request) -> Response:
     assert engine is not None, "the crawl is not running"
     download_async = getattr(engine, "download_async", None)
     if download_async is not None:  # Scrapy 2.14+
-        return await download_async(request)
+        response: Response = await download_async(request)
+        return response
     return await maybe_deferred_to_future(engine.download(request))

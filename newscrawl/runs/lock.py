@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from newscrawl.errors import ArchiveError
+from newscrawl.errors import ArchiveError, NewscrawlError
 
 __all__ = ["HeldLock", "LockHeld", "archive_lock", "lock_path"]
 
@@ -33,7 +33,7 @@ class HeldLock:
     fd: int
 
 
-class LockHeld(Exception):
+class LockHeld(NewscrawlError):
     """Another process holds the archive's lock."""
 
     def __init__(self, db_path: Path, holder: str) -> None:

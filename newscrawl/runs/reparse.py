@@ -40,7 +40,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred, succeed
 
 from newscrawl.errors import ArchiveError, WarcError
-from newscrawl.warc import ItemRecord, item_records, page_body, warc_files_in
+from newscrawl.warc.reader import ItemRecord, item_records, page_body, warc_files_in
 from pipelines.base import ArchivePipeline
 from pipelines.shared_archive import archive_failure
 

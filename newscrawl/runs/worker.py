@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from newscrawl.runs.crawling import run_spider
+from newscrawl.runs.runner import run_spider
 
 
 def main(argv: list[str]) -> int:

@@ -1,0 +1,100 @@
+"""What the WARC writer and reader agree on: record types, positions and item records.
+
+Every spider item a crawl yields (`Page` without its body, `CardViews`) is kept as
+a `metadata` record whose content type is `ITEM_RECORD_TYPE`: JSON that names the
+item's class, holds its fields and points to the response record it came from.
+`item_fields` is what the writer puts in that JSON; `item_from_fields` is the item
+the reader makes of it again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import typing
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from newscrawl import items
+from newscrawl.errors import WarcError
+from newscrawl.timestamps import parsed_instant
+
+__all__ = [
+    "ITEM_RECORD_TYPE",
+    "ITEM_TYPES",
+    "METADATA",
+    "REQUEST",
+    "RESPONSE",
+    "WarcPosition",
+    "item_fields",
+    "item_from_fields",
+]
+
+# The WARC-Type values a crawl writes (besides each file's warcinfo).
+RESPONSE = "response"
+REQUEST = "request"
+METADATA = "metadata"
+# The Content-Type of our metadata records: one spider item as JSON.
+ITEM_RECORD_TYPE = "application/vnd.newscrawl.item+json"
+# Items of these types are recorded; their JSON names them by class name.
+ITEM_TYPES: tuple[type, ...] = (items.Page, items.CardViews)
+# Page fields that come from the response record, not from the item's JSON.
+_PAGE_FIELDS_FROM_RECORD = ("body", "warc_file", "warc_offset")
+# Values that dataclasses.asdict would copy recursively.
+_NESTED = (list, tuple, dict, set)
+
+
+@dataclass(frozen=True)
+class WarcPosition:
+    """Where a record is: its file (relative to the WARC folder), offset and record id."""
+
+    file: str
+    offset: int
+    record_id: str
+
+
+def item_fields(item: Any) -> dict[str, Any]:
+    """The item's fields as JSON values (datetimes as ISO 8601), less what the response holds."""
+    # Page and CardViews hold plain values only, so a shallow read gives what
+    # dataclasses.asdict would, without its recursive copy of every value; it
+    # runs for every item a crawl yields.
+    skipped = _PAGE_FIELDS_FROM_RECORD if isinstance(item, items.Page) else ()
+    fields = {
+        f.name: getattr(item, f.name) for f in dataclasses.fields(item) if f.name not in skipped
+    }
+    if any(
+        isinstance(value, _NESTED) or dataclasses.is_dataclass(value) for value in fields.values()
+    ):
+        fields = {
+            name: value for name, value in dataclasses.asdict(item).items() if name not in skipped
+        }
+    return {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in fields.items()
+    }
+
+
+def item_from_fields(
+    item_type: str, fields: dict[str, Any], response: WarcPosition, body: bytes | None = None
+) -> Any:
+    """The spider item that `item_fields` recorded; a `Page` gets `body` and `response`'s place.
+
+    Fields the item no longer has are left out. Raises `WarcError` for an unknown item type.
+    """
+    cls = getattr(items, item_type, None)
+    if not (isinstance(cls, type) and dataclasses.is_dataclass(cls)):
+        raise WarcError(f"unknown item type {item_type!r} in a WARC metadata record")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    values = {
+        name: _from_json(value, hints.get(name)) for name, value in fields.items() if name in known
+    }
+    if cls is items.Page:
+        values.update(body=body or b"", warc_file=response.file, warc_offset=response.offset)
+    return cls(**values)
+
+
+def _from_json(value: Any, hint: Any) -> Any:
+    if isinstance(value, str) and (hint is datetime or datetime in typing.get_args(hint)):
+        return parsed_instant(value)
+    return value
