@@ -14,6 +14,7 @@ import pytest
 from datasette.utils import detect_fts
 
 from newscrawl.archive import Archive, SaveOutcome, content_hash, migrations
+from newscrawl.archive.failures import errors_as_archive_error
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article, Link
 
@@ -471,7 +472,7 @@ def test_opening_a_missing_archive_read_only_raises_archive_error(tmp_path: Path
 
 
 def test_bugs_in_sql_are_not_disguised_as_archive_errors(archive: Archive) -> None:
-    with pytest.raises(sqlite3.OperationalError), archive._errors_as_archive_error("read"):
+    with pytest.raises(sqlite3.OperationalError), errors_as_archive_error(archive.path, "read"):
         archive.db.execute("SELECT no_such_column FROM articles")
 
 
