@@ -538,3 +538,23 @@ def test_a_batch_that_raises_is_rolled_back(archive: Archive) -> None:
         raise RuntimeError("stop")
     assert rows(archive, "SELECT * FROM articles") == []
     assert archive.pending_writes == 0
+
+
+# --- removing what was added ------------------------------------------------------------
+
+
+def test_removing_the_articles_after_an_id_restores_the_archive(archive: Archive) -> None:
+    archive.save(make_article())
+    archive.save(make_article(fetched_at=T0 + timedelta(hours=1), headline="Kyiv metro: delay"))
+    before = _dump(archive)
+    last_id = article_row(archive)["id"]
+    # The read-also target arrives, with snapshots of its own and seen on it, and a version.
+    for hours, body in ((0, "First. " * 30), (2, "Second. " * 30)):
+        later = T0 + timedelta(hours=hours)
+        archive.save(make_article(OTHER_URL, fetched_at=later, body=body, links=[], related=[]))
+    archive.add_view_snapshot(URL, T0 + timedelta(hours=3), 500, OTHER_URL)
+    assert rows(archive, "SELECT target_article_id FROM links WHERE url = ?", [OTHER_URL]) == [
+        {"target_article_id": article_row(archive, OTHER_URL)["id"]}
+    ]
+    archive.remove_articles_after(last_id)
+    assert _dump(archive) == before

@@ -17,7 +17,7 @@ The modules, by job:
 - `archive`: `Archive`, which opens a file, migrates it and writes it in transactions;
 - `versions`: the content hash and the history of an article's content;
 - `rows`: what an article, its links and view counts become as rows;
-- `queries`: every read query (what the crawl asks, what a save reads first);
+- `queries`: every read query (the crawl's, the save path's, status, reparse, demo);
 - `failures`: which SQLite failures become `ArchiveError`.
 
 All SQL on the archive lives in this package.
@@ -26,7 +26,7 @@ All SQL on the archive lives in this package.
 from __future__ import annotations
 
 from newscrawl.archive.archive import Archive, SaveOutcome
-from newscrawl.archive.migrations import AGE_REFERENCE, migrations
+from newscrawl.archive.migrations import migrations
 from newscrawl.archive.versions import content_hash
 
-__all__ = ["AGE_REFERENCE", "Archive", "SaveOutcome", "content_hash", "migrations"]
+__all__ = ["Archive", "SaveOutcome", "content_hash", "migrations"]

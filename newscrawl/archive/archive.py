@@ -203,6 +203,15 @@ class Archive:
             [spider, site],
         )
 
+    def remove_articles_after(self, last_id: int) -> None:
+        """Delete the articles with ids above `last_id`, and what they added.
+
+        Their links, versions and view snapshots (their own and those seen on
+        them) go too, and links to them lose their target. For benchmarks that
+        write into a prepared archive and then restore it.
+        """
+        self._write(self._delete_articles_after, last_id)
+
     # --- batches --------------------------------------------------------------
     #
     # A commit per write costs a WAL append and a flush of the full-text index
@@ -360,6 +369,19 @@ class Archive:
                 insert_sql("view_snapshots", rows[0], verb="INSERT OR IGNORE"),
                 [list(row.values()) for row in rows],
             )
+
+    def _delete_articles_after(self, last_id: int) -> None:
+        added = "SELECT url FROM articles WHERE id > :id"
+        self.db.execute(
+            f"DELETE FROM view_snapshots WHERE url IN ({added}) OR seen_on IN ({added})",
+            {"id": last_id},
+        )
+        for table in ("links", "article_versions"):
+            self.db.execute(f"DELETE FROM {table} WHERE article_id > ?", [last_id])
+        self.db.execute(
+            "UPDATE links SET target_article_id = NULL WHERE target_article_id > ?", [last_id]
+        )
+        self.db.execute("DELETE FROM articles WHERE id > ?", [last_id])
 
     # --- reads ----------------------------------------------------------------
     #
