@@ -17,40 +17,13 @@ from newscrawl.archive import Archive, SaveOutcome, content_hash, migrations
 from newscrawl.archive.failures import errors_as_archive_error
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article, Link
+from tests.conftest import ARTICLE_FETCHED_AT, ARTICLE_READ_ALSO_URL, ARTICLE_URL, make_article
 
 KYIV = timezone(timedelta(hours=3))
-T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
-URL = "https://unn.ua/en/news/kyiv-metro"
-OTHER_URL = "https://unn.ua/en/news/other-story"
-
-
-def make_article(url: str = URL, **changes: Any) -> Article:
-    article = Article(
-        url=url,
-        site="unn.ua",
-        fetched_at=T0,
-        headline="Kyiv metro extends the green line",
-        summary="Three new stations open next year.",
-        body="Київ отримає три нові станції метро. " * 5
-        + "\n\nThe city council approved the budget on Tuesday.",
-        language="uk",
-        published_at=datetime(2024, 5, 1, 11, 30, tzinfo=KYIV),
-        published_source="jsonld",
-        authors=["Olena Petrenko"],
-        section="Society",
-        tags=["Kyiv", "metro"],
-        views=120,
-        links=[
-            Link(kind="read_also", url=OTHER_URL, title="Other story", position=0),
-            Link(kind="inline", url="https://kyivcity.gov.ua/", position=1),
-        ],
-        related=[
-            Link(kind="related", url="https://unn.ua/en/news/r1", title="R1", position=0, views=7),
-            Link(kind="related", url="https://unn.ua/en/news/r2", title="R2", position=1),
-        ],
-        alternates={"uk": "https://unn.ua/news/kyiv-metro"},
-    )
-    return replace(article, **changes)
+T0 = ARTICLE_FETCHED_AT
+URL = ARTICLE_URL
+# make_article's read-also link points to it.
+OTHER_URL = ARTICLE_READ_ALSO_URL
 
 
 @pytest.fixture

@@ -9,8 +9,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,29 +28,17 @@ from pipelines.parse import ParsePipeline
 from pipelines.shared_archive import acquire_archive, release_archive
 from pipelines.store import StorePipeline
 from pipelines.validate import MIN_BODY_CHARS, ValidatePipeline
+from tests.conftest import ARTICLE_FETCHED_AT, ARTICLE_URL, make_article
 
 ROOT = Path(__file__).resolve().parent.parent
-T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
-URL = "https://unn.ua/news/kyiv-metro"
-BODY = "Київ отримає три нові станції метро до кінця наступного року, повідомили в мерії. " * 3
+T0 = ARTICLE_FETCHED_AT
+URL = ARTICLE_URL
 
 # The registry falls back to the generic parser, which is written concurrently.
 needs_generic_parser = pytest.mark.skipif(
     importlib.util.find_spec("newscrawl.parsing.generic") is None,
     reason="newscrawl.parsing.generic (the registry's fallback parser) does not exist yet",
 )
-
-
-def make_article(url: str = URL, **changes: Any) -> Article:
-    article = Article(
-        url=url,
-        site="unn.ua",
-        fetched_at=T0,
-        headline="Kyiv metro extends the green line",
-        body=BODY,
-        views=100,
-    )
-    return replace(article, **changes)
 
 
 @pytest.fixture
