@@ -19,34 +19,27 @@ FTS_COLUMNS = ("headline", "summary", "body")
 
 migrations = Migrations("newscrawl")
 
+# The tables' columns are written several to a line, grouped by what they say
+# (formatting off): one per line, four tables of them read as one long list.
+
 
 @migrations()
 def m001_create_articles(db: Database) -> None:
     articles = db.table("articles")
+    # fmt: off
     articles.create(
         {
-            "id": int,
-            "url": str,
-            "site": str,
-            "language": str,
-            "headline": str,
-            "summary": str,
-            "body": str,
-            "published_at": str,
-            "published_source": str,
-            "authors": str,
-            "section": str,
-            "tags": str,
-            "views": int,
-            "fetched_at": str,
-            "alternates": str,
-            "content_hash": str,
-            "first_seen_at": str,
-            "last_seen_at": str,
+            "id": int, "url": str, "site": str, "language": str,
+            "headline": str, "summary": str, "body": str,
+            "published_at": str, "published_source": str,
+            "authors": str, "section": str, "tags": str, "views": int,
+            "fetched_at": str, "alternates": str, "content_hash": str,
+            "first_seen_at": str, "last_seen_at": str,
         },
         pk="id",
         not_null={"url", "site", "fetched_at", "content_hash", "first_seen_at", "last_seen_at"},
     )
+    # fmt: on
     articles.create_index(["url"], unique=True)
     articles.create_index(["content_hash"])
     articles.create_index(["site", "published_at"])
@@ -56,15 +49,11 @@ def m001_create_articles(db: Database) -> None:
 @migrations()
 def m002_create_links(db: Database) -> None:
     links = db.table("links")
+    # fmt: off
     links.create(
         {
-            "article_id": int,
-            "position": int,
-            "kind": str,
-            "url": str,
-            "title": str,
-            "shown_at": str,
-            "views": int,
+            "article_id": int, "position": int, "kind": str,
+            "url": str, "title": str, "shown_at": str, "views": int,
             "target_article_id": int,
         },
         # The primary key's leading article_id also serves "links of article X".
@@ -75,6 +64,7 @@ def m002_create_links(db: Database) -> None:
         ],
         not_null={"article_id", "position", "kind", "url"},
     )
+    # fmt: on
     # links.url: the back-fill when a linked article arrives later;
     # target_article_id: "what links to this article".
     links.create_index(["url"])
@@ -126,25 +116,19 @@ def m005_versions_and_warc(db: Database) -> None:
     articles.add_column("content_first_seen_at", str)
     db.execute("UPDATE articles SET content_first_seen_at = first_seen_at")
     versions = db.table("article_versions")
+    # fmt: off
     versions.create(
         {
-            "article_id": int,
-            "version": int,
-            "content_hash": str,
-            "headline": str,
-            "summary": str,
-            "body": str,
-            "published_at": str,
-            "first_seen_at": str,
-            "last_seen_at": str,
-            "warc_file": str,
-            "warc_offset": int,
+            "article_id": int, "version": int, "content_hash": str,
+            "headline": str, "summary": str, "body": str, "published_at": str,
+            "first_seen_at": str, "last_seen_at": str, "warc_file": str, "warc_offset": int,
         },
         # The primary key's leading article_id also serves "versions of article X".
         pk=("article_id", "version"),
         foreign_keys=[("article_id", "articles", "id")],
         not_null={"article_id", "version", "content_hash", "first_seen_at", "last_seen_at"},
     )
+    # fmt: on
 
 
 # An article's age is measured from this instant: julianday() reads the site
@@ -156,39 +140,26 @@ AGE_REFERENCE = "julianday(coalesce(published_at, first_seen_at))"
 @migrations()
 def m006_crawl_runs(db: Database) -> None:
     runs = db.table("crawl_runs")
+    # fmt: off
     runs.create(
         {
-            "id": int,
-            "spider": str,
-            "site": str,
-            "started_at": str,
-            "finished_at": str,
-            "finish_reason": str,
-            "exit_code": int,
-            "message": str,
+            "id": int, "spider": str, "site": str,
+            "started_at": str, "finished_at": str,
+            "finish_reason": str, "exit_code": int, "message": str,
             "pages_fetched": int,
-            "articles_new": int,
-            "articles_updated": int,
-            "articles_unchanged": int,
-            "duplicates": int,
-            "dropped": int,
-            "errors": int,
-            "fetch_failed": int,
-            "revisits": int,
-            "card_views": int,
+            "articles_new": int, "articles_updated": int, "articles_unchanged": int,
+            "duplicates": int, "dropped": int, "errors": int, "fetch_failed": int,
+            "revisits": int, "card_views": int,
             # Field completeness: the share (0..1) of the run's archived
             # articles that had the field; NULL when it archived none.
-            "share_published_at": float,
-            "share_views": float,
-            "share_authors": float,
-            "share_summary": float,
-            "share_links": float,
-            "share_language": float,
+            "share_published_at": float, "share_views": float, "share_authors": float,
+            "share_summary": float, "share_links": float, "share_language": float,
             "log_file": str,
         },
         pk="id",
         not_null={"spider", "started_at", "exit_code"},
     )
+    # fmt: on
     # "The last runs of this spider", for newscrawl status and Datasette.
     runs.create_index(["spider", "started_at"])
 
