@@ -329,7 +329,7 @@ class Archive:
         """An observation at least as new as the row's: the row follows it."""
         columns = {
             **description_columns(article),
-            **observation_columns(stored, article, observed_at),
+            **_observation_columns(stored, article, observed_at),
         }
         if new_hash == stored.content_hash:
             outcome = SaveOutcome.UNCHANGED
@@ -416,7 +416,7 @@ class Archive:
             return queries.url_with_content(self.db, content_hash)
 
 
-def observation_columns(
+def _observation_columns(
     stored: StoredArticle, article: Article, observed_at: str
 ) -> dict[str, Any]:
     """The columns an observation moves: first/last seen, and views/fetched_at if latest.
