@@ -48,6 +48,7 @@ sys.path.insert(0, str(REPO_ROOT))
 import yaml  # noqa: E402
 
 from newscrawl.archive import Archive  # noqa: E402
+from newscrawl.archive.queries import last_article_id, row_counts  # noqa: E402
 from newscrawl.items import Article, Link  # noqa: E402
 
 METADATA = REPO_ROOT / "newscrawl" / "datasette" / "metadata.yaml"
@@ -227,28 +228,13 @@ def throughput_now(path: Path, total: int, scratch: Path) -> tuple[float, float]
     """
     rates = []
     with Archive(path) as archive:
-        last_id = archive.db.execute("SELECT max(id) FROM articles").fetchone()[0]
+        last_id = last_article_id(archive.db) or 0
     for target, first_number in ((scratch / "empty.db", 0), (path, total)):
         timings = build_archive(target, 4 * BATCH, first_number=first_number)
         rates.append(statistics.median(BATCH / seconds for _, seconds in timings[1:]))
-    _remove_articles_after(path, last_id)
+    with Archive(path) as archive:
+        archive.remove_articles_after(last_id)
     return rates[0], rates[1]
-
-
-def _remove_articles_after(path: Path, last_id: int) -> None:
-    """Delete the articles with ids above `last_id`, and what they added."""
-    with Archive(path) as archive, archive.batch():
-        added = "SELECT url FROM articles WHERE id > :id"
-        archive.db.execute(
-            f"DELETE FROM view_snapshots WHERE url IN ({added}) OR seen_on IN ({added})",
-            {"id": last_id},
-        )
-        for table in ("links", "article_versions"):
-            archive.db.execute(f"DELETE FROM {table} WHERE article_id > ?", [last_id])
-        archive.db.execute(
-            "UPDATE links SET target_article_id = NULL WHERE target_article_id > ?", [last_id]
-        )
-        archive.db.execute("DELETE FROM articles WHERE id > ?", [last_id])
 
 
 def _add_crawl_runs(archive: Archive, end: datetime) -> None:
@@ -338,10 +324,7 @@ def size_per_article(path: Path, total: int) -> float:
 
 def counts(path: Path) -> dict[str, int]:
     with Archive(path) as archive:
-        return {
-            table: archive.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            for table in ("articles", "links", "view_snapshots", "article_versions")
-        }
+        return row_counts(archive.db)
 
 
 def _batches_per_second(timings: list[tuple[int, float]], window: slice) -> float:

@@ -50,7 +50,10 @@ sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(BENCH))
 
 
+from sqlite_utils import Database  # noqa: E402
+
 from newscrawl import settings as project_settings  # noqa: E402
+from newscrawl.archive.queries import last_recorded_run  # noqa: E402
 
 CPU_TARGET = 3.0
 RSS_TARGET_MB = 400
@@ -208,19 +211,16 @@ def real_run(
         name, command, mirror, work / f"{db.stem}.log", cwd=work
     )
     with sqlite3.connect(db) as conn:
-        row = conn.execute(
-            "SELECT pages_fetched, articles_new, exit_code, message FROM crawl_runs "
-            "ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-    if row is None:
+        run = last_recorded_run(Database(conn))
+    if run is None:
         raise SystemExit(f"{name}: no crawl_runs row; see {work}")
-    responses, new, exit_code, message = row
+    exit_code = run["exit_code"]
     if exit_code:
-        print(f"  {name}: exit {exit_code}: {message}", file=sys.stderr)
+        print(f"  {name}: exit {exit_code}: {run['message']}", file=sys.stderr)
     return Run(
         name,
-        articles=new,
-        responses=responses,
+        articles=run["articles_new"],
+        responses=run["pages_fetched"],
         wall_s=wall,
         cpu_s=cpu,
         peak_rss_mb=rss,

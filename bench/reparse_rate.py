@@ -32,6 +32,7 @@ sys.path.insert(0, str(REPO_ROOT / "bench"))
 from _mirror import generated_site  # noqa: E402
 
 from newscrawl.archive import Archive  # noqa: E402
+from newscrawl.archive.queries import row_counts  # noqa: E402
 from newscrawl.runs.reparse import ReparseReport, reparse_files  # noqa: E402
 from newscrawl.testing.mirror import serve  # noqa: E402
 
@@ -108,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"crawling a generated mirror of {args.pages} pages...", file=sys.stderr)
         warc_dir, crawl_seconds = crawl_mirror(args.pages, folder)
         with Archive(folder / "crawl.db") as archive:
-            crawled = archive.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+            crawled = row_counts(archive.db, ["articles"])["articles"]
         warc_bytes = sum(path.stat().st_size for path in warc_dir.rglob("*.warc.gz"))
 
         rows = []
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
                 path.unlink()
             report, seconds = reparse(warc_dir, db, jobs)
             with Archive(db) as archive:
-                stored = archive.db.execute("SELECT count(*) FROM articles").fetchone()[0]
+                stored = row_counts(archive.db, ["articles"])["articles"]
             pages = stored + report.duplicates + len(report.failures)
             rows.append((jobs, report, seconds, stored, pages))
 

@@ -9,10 +9,13 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from newscrawl.items import Article, Link
 from newscrawl.testing.demo import demo_site
 from newscrawl.testing.mirror import Mirror, Resource, serve
 
@@ -139,3 +142,48 @@ def rows(db: Path, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]
         return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
+
+
+# --- articles ---------------------------------------------------------------------
+
+# When make_article's article was fetched, its URL, and the URL of its read-also link.
+ARTICLE_FETCHED_AT = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
+ARTICLE_URL = "https://unn.ua/en/news/kyiv-metro"
+ARTICLE_READ_ALSO_URL = "https://unn.ua/en/news/other-story"
+
+
+def make_article(url: str = ARTICLE_URL, **fields: Any) -> Article:
+    """An article of unn.ua as a parser returns it, every field filled; `fields` replace any.
+
+    Fetched at ARTICLE_FETCHED_AT and published 11:30 Kyiv time that morning, it
+    has a lead, a body of two paragraphs long enough to pass validation, authors,
+    a section, tags, 120 views, a read-also link to ARTICLE_READ_ALSO_URL and an
+    inline link, two related cards (the first showing 7 views) and a Ukrainian
+    alternate. It was not captured in a WARC file.
+    """
+    article: dict[str, Any] = {
+        "url": url,
+        "site": "unn.ua",
+        "fetched_at": ARTICLE_FETCHED_AT,
+        "headline": "Kyiv metro extends the green line",
+        "summary": "Three new stations open next year.",
+        "body": "Київ отримає три нові станції метро. " * 5
+        + "\n\nThe city council approved the budget on Tuesday.",
+        "language": "uk",
+        "published_at": datetime(2024, 5, 1, 11, 30, tzinfo=timezone(timedelta(hours=3))),
+        "published_source": "jsonld",
+        "authors": ["Olena Petrenko"],
+        "section": "Society",
+        "tags": ["Kyiv", "metro"],
+        "views": 120,
+        "links": [
+            Link(kind="read_also", url=ARTICLE_READ_ALSO_URL, title="Other story", position=0),
+            Link(kind="inline", url="https://kyivcity.gov.ua/", position=1),
+        ],
+        "related": [
+            Link(kind="related", url="https://unn.ua/en/news/r1", title="R1", position=0, views=7),
+            Link(kind="related", url="https://unn.ua/en/news/r2", title="R2", position=1),
+        ],
+        "alternates": {"uk": "https://unn.ua/news/kyiv-metro"},
+    }
+    return Article(**{**article, **fields})

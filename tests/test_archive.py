@@ -14,42 +14,16 @@ import pytest
 from datasette.utils import detect_fts
 
 from newscrawl.archive import Archive, SaveOutcome, content_hash, migrations
+from newscrawl.archive.failures import errors_as_archive_error
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article, Link
+from tests.conftest import ARTICLE_FETCHED_AT, ARTICLE_READ_ALSO_URL, ARTICLE_URL, make_article
 
 KYIV = timezone(timedelta(hours=3))
-T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
-URL = "https://unn.ua/en/news/kyiv-metro"
-OTHER_URL = "https://unn.ua/en/news/other-story"
-
-
-def make_article(url: str = URL, **changes: Any) -> Article:
-    article = Article(
-        url=url,
-        site="unn.ua",
-        fetched_at=T0,
-        headline="Kyiv metro extends the green line",
-        summary="Three new stations open next year.",
-        body="Київ отримає три нові станції метро. " * 5
-        + "\n\nThe city council approved the budget on Tuesday.",
-        language="uk",
-        published_at=datetime(2024, 5, 1, 11, 30, tzinfo=KYIV),
-        published_source="jsonld",
-        authors=["Olena Petrenko"],
-        section="Society",
-        tags=["Kyiv", "metro"],
-        views=120,
-        links=[
-            Link(kind="read_also", url=OTHER_URL, title="Other story", position=0),
-            Link(kind="inline", url="https://kyivcity.gov.ua/", position=1),
-        ],
-        related=[
-            Link(kind="related", url="https://unn.ua/en/news/r1", title="R1", position=0, views=7),
-            Link(kind="related", url="https://unn.ua/en/news/r2", title="R2", position=1),
-        ],
-        alternates={"uk": "https://unn.ua/news/kyiv-metro"},
-    )
-    return replace(article, **changes)
+T0 = ARTICLE_FETCHED_AT
+URL = ARTICLE_URL
+# make_article's read-also link points to it.
+OTHER_URL = ARTICLE_READ_ALSO_URL
 
 
 @pytest.fixture
@@ -471,7 +445,7 @@ def test_opening_a_missing_archive_read_only_raises_archive_error(tmp_path: Path
 
 
 def test_bugs_in_sql_are_not_disguised_as_archive_errors(archive: Archive) -> None:
-    with pytest.raises(sqlite3.OperationalError), archive._errors_as_archive_error("read"):
+    with pytest.raises(sqlite3.OperationalError), errors_as_archive_error(archive.path, "read"):
         archive.db.execute("SELECT no_such_column FROM articles")
 
 
@@ -537,3 +511,23 @@ def test_a_batch_that_raises_is_rolled_back(archive: Archive) -> None:
         raise RuntimeError("stop")
     assert rows(archive, "SELECT * FROM articles") == []
     assert archive.pending_writes == 0
+
+
+# --- removing what was added ------------------------------------------------------------
+
+
+def test_removing_the_articles_after_an_id_restores_the_archive(archive: Archive) -> None:
+    archive.save(make_article())
+    archive.save(make_article(fetched_at=T0 + timedelta(hours=1), headline="Kyiv metro: delay"))
+    before = _dump(archive)
+    last_id = article_row(archive)["id"]
+    # The read-also target arrives, with snapshots of its own and seen on it, and a version.
+    for hours, body in ((0, "First. " * 30), (2, "Second. " * 30)):
+        later = T0 + timedelta(hours=hours)
+        archive.save(make_article(OTHER_URL, fetched_at=later, body=body, links=[], related=[]))
+    archive.add_view_snapshot(URL, T0 + timedelta(hours=3), 500, OTHER_URL)
+    assert rows(archive, "SELECT target_article_id FROM links WHERE url = ?", [OTHER_URL]) == [
+        {"target_article_id": article_row(archive, OTHER_URL)["id"]}
+    ]
+    archive.remove_articles_after(last_id)
+    assert _dump(archive) == before

@@ -9,8 +9,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -29,29 +28,17 @@ from pipelines.parse import ParsePipeline
 from pipelines.shared_archive import acquire_archive, release_archive
 from pipelines.store import StorePipeline
 from pipelines.validate import MIN_BODY_CHARS, ValidatePipeline
+from tests.conftest import ARTICLE_FETCHED_AT, ARTICLE_URL, make_article
 
 ROOT = Path(__file__).resolve().parent.parent
-T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
-URL = "https://unn.ua/news/kyiv-metro"
-BODY = "Київ отримає три нові станції метро до кінця наступного року, повідомили в мерії. " * 3
+T0 = ARTICLE_FETCHED_AT
+URL = ARTICLE_URL
 
 # The registry falls back to the generic parser, which is written concurrently.
 needs_generic_parser = pytest.mark.skipif(
     importlib.util.find_spec("newscrawl.parsing.generic") is None,
     reason="newscrawl.parsing.generic (the registry's fallback parser) does not exist yet",
 )
-
-
-def make_article(url: str = URL, **changes: Any) -> Article:
-    article = Article(
-        url=url,
-        site="unn.ua",
-        fetched_at=T0,
-        headline="Kyiv metro extends the green line",
-        body=BODY,
-        views=100,
-    )
-    return replace(article, **changes)
 
 
 @pytest.fixture
@@ -354,36 +341,36 @@ def test_store_refuses_to_start_on_an_unopenable_archive(tmp_path: Path) -> None
 
 # --- a real crawl -------------------------------------------------------------------
 
+# A spider whose one callback is PARSE, run in a process of its own (Twisted's
+# reactor cannot restart) with the settings of argv[1]: [whether to start from
+# the project settings, the settings to set]. It prints its newscrawl/ stats and
+# finish reason as JSON.
 _CRAWL_SCRIPT = """
 import json, sys
 from datetime import datetime, timezone
 import scrapy
 from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
 from scrapy.utils.project import get_project_settings
 from newscrawl.items import Article, Page
+from pipelines.shared_archive import acquire_archive, release_archive
 
-BODY = "Київ отримає три нові станції метро до кінця наступного року. " * 3
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
 
 class ItemsSpider(scrapy.Spider):
     name = "items"
 
+    # Items come from a callback, as in a real crawl: Scrapy 2.19 does not
+    # finish closing a spider while start() itself is yielding items.
     async def start(self):
         yield scrapy.Request("data:,listing")
 
     def parse(self, response):
-        yield Page(url="https://unn.ua/news/cut", body=b"<html><body><p>cut", fetched_at=T0)
-        yield Article(url="https://unn.ua/news/a?utm_source=x", site="unn.ua",
-                      fetched_at=T0, headline="A", body=BODY, views=5)
-        yield Article(url="https://unn.ua/news/b", site="unn.ua", fetched_at=T0,
-                      headline="B", body="Too short.")
-        yield Article(url="https://unn.ua/amp/news/a", site="unn.ua",
-                      fetched_at=T0, headline="A", body=BODY, views=6)
+PARSE
 
-settings = get_project_settings()
-settings.set("NEWSCRAWL_DB", sys.argv[1])
-settings.set("LOG_LEVEL", "WARNING")
-settings.set("ROBOTSTXT_OBEY", False)
+project, overrides = json.loads(sys.argv[1])
+settings = get_project_settings() if project else Settings()
+settings.setdict(overrides)
 process = CrawlerProcess(settings)
 crawler = process.create_crawler(ItemsSpider)
 process.crawl(crawler)
@@ -393,11 +380,14 @@ print(json.dumps({k: v for k, v in crawler.stats.get_stats().items()
 """
 
 
-@needs_generic_parser
-def test_a_crawl_runs_every_pipeline_in_order(tmp_path: Path) -> None:
-    db = tmp_path / "news.db"
+def stats_and_stderr_of_crawl(
+    parse: str, settings: dict[str, Any], *, project: bool
+) -> tuple[dict[str, Any], str]:
+    """The stats (see _CRAWL_SCRIPT) and stderr of a crawl by a spider whose callback is `parse`."""
+    body = textwrap.indent(textwrap.dedent(parse).strip("\n"), " " * 8)
+    script = _CRAWL_SCRIPT.replace("PARSE", body)
     result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_CRAWL_SCRIPT), str(db)],
+        [sys.executable, "-c", script, json.dumps([project, settings])],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -405,7 +395,24 @@ def test_a_crawl_runs_every_pipeline_in_order(tmp_path: Path) -> None:
         env={**os.environ, "SCRAPY_SETTINGS_MODULE": "newscrawl.settings"},
     )
     assert result.returncode == 0, result.stderr
-    stats = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
+
+
+@needs_generic_parser
+def test_a_crawl_runs_every_pipeline_in_order(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    parse = """
+        body = "Київ отримає три нові станції метро до кінця наступного року. " * 3
+        yield Page(url="https://unn.ua/news/cut", body=b"<html><body><p>cut", fetched_at=T0)
+        yield Article(url="https://unn.ua/news/a?utm_source=x", site="unn.ua",
+                      fetched_at=T0, headline="A", body=body, views=5)
+        yield Article(url="https://unn.ua/news/b", site="unn.ua", fetched_at=T0,
+                      headline="B", body="Too short.")
+        yield Article(url="https://unn.ua/amp/news/a", site="unn.ua",
+                      fetched_at=T0, headline="A", body=body, views=6)
+    """
+    settings = {"NEWSCRAWL_DB": str(db), "LOG_LEVEL": "WARNING", "ROBOTSTXT_OBEY": False}
+    stats, _ = stats_and_stderr_of_crawl(parse, settings, project=True)
     assert stats == {
         "newscrawl/dropped/truncated": 1,
         "newscrawl/articles_new": 1,
@@ -420,25 +427,9 @@ def test_a_crawl_runs_every_pipeline_in_order(tmp_path: Path) -> None:
         assert archive.known_urls(["https://unn.ua/news/a"]) == {"https://unn.ua/news/a"}
 
 
-_FAILING_CRAWL_SCRIPT = """
-import json, sys
-from datetime import datetime, timezone
-import scrapy
-from scrapy.crawler import CrawlerProcess
-from newscrawl.items import Article
-from pipelines.shared_archive import acquire_archive, release_archive
-
-T0 = datetime(2024, 5, 1, 9, 0, tzinfo=timezone.utc)
-
-class FillingSpider(scrapy.Spider):
-    name = "filling"
-
-    # Items come from a callback, as in a real crawl: Scrapy 2.19 does not
-    # finish closing a spider while start() itself is yielding items.
-    async def start(self):
-        yield scrapy.Request("data:,listing")
-
-    def parse(self, response):
+def test_a_crawl_stops_with_archive_error_when_the_disk_is_full(tmp_path: Path) -> None:
+    db = tmp_path / "news.db"
+    parse = """
         yield Article(url="https://unn.ua/news/a", site="unn.ua", fetched_at=T0,
                       headline="A", body="Short but stored. " * 10)
         # Make the crawl's own archive connection hit SQLITE_FULL from now on,
@@ -450,33 +441,20 @@ class FillingSpider(scrapy.Spider):
         for i in range(50):
             yield Article(url=f"https://unn.ua/news/long-{i}", site="unn.ua", fetched_at=T0,
                           headline="Long", body="Дуже довгий текст. " * 20000)
-
-process = CrawlerProcess({
-    "NEWSCRAWL_DB": sys.argv[1],
-    "ITEM_PIPELINES": {"pipelines.dedupe.DedupePipeline": 400,
-                       "pipelines.store.StorePipeline": 500},
-    "LOG_LEVEL": "ERROR",
-    "ROBOTSTXT_OBEY": False,
-})
-crawler = process.create_crawler(FillingSpider)
-process.crawl(crawler)
-process.start()
-print(json.dumps({k: v for k, v in crawler.stats.get_stats().items()
-                  if k.startswith("newscrawl/articles") or k == "finish_reason"}))
-"""
-
-
-def test_a_crawl_stops_with_archive_error_when_the_disk_is_full(tmp_path: Path) -> None:
-    db = tmp_path / "news.db"
-    result = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(_FAILING_CRAWL_SCRIPT), str(db)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert result.returncode == 0, result.stderr
-    stats = json.loads(result.stdout.strip().splitlines()[-1])
-    assert stats == {"newscrawl/articles_new": 1, "finish_reason": "archive_error"}
-    assert "archive write failed, closing the spider" in result.stderr
-    assert f"cannot write the archive {db}: the disk is full" in result.stderr
+    """
+    # Only the archive pipelines, without the project's extensions.
+    settings = {
+        "NEWSCRAWL_DB": str(db),
+        "ITEM_PIPELINES": {
+            "pipelines.dedupe.DedupePipeline": 400,
+            "pipelines.store.StorePipeline": 500,
+        },
+        "LOG_LEVEL": "ERROR",
+        "ROBOTSTXT_OBEY": False,
+    }
+    stats, stderr = stats_and_stderr_of_crawl(parse, settings, project=False)
+    assert stats["finish_reason"] == "archive_error"
+    articles = {k: v for k, v in stats.items() if k.startswith("newscrawl/articles")}
+    assert articles == {"newscrawl/articles_new": 1}
+    assert "archive write failed, closing the spider" in stderr
+    assert f"cannot write the archive {db}: the disk is full" in stderr

@@ -7,7 +7,6 @@ import pty
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,7 +40,7 @@ class History:
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
+def history(tmp_path_factory: pytest.TempPathFactory) -> History:
     db = tmp_path_factory.mktemp("history") / "news.db"
     site = demo_site()
     path = next(p for p in site if p.startswith("/news/"))
@@ -52,7 +51,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
         site[path] = Resource(body, site[path].content_type)
         second = crawl(["-a", f"base_url={mirror}", *REVISIT_ALL], db)
         assert second.returncode == 0, second.log[-3000:]
-    yield History(db, db.parent / "warc", f"https://unn.ua{path}")
+    return History(db, db.parent / "warc", f"https://unn.ua{path}")
 
 
 def reparse(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

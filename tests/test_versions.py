@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,28 +13,11 @@ from newscrawl.archive import Archive, SaveOutcome, content_hash
 from newscrawl.items import Article, Link
 from newscrawl.testing.demo import demo_site
 from newscrawl.testing.mirror import Resource, serve
-from tests.conftest import crawl, rows
+from tests.conftest import ARTICLE_FETCHED_AT, ARTICLE_URL, crawl, make_article, rows
 
-T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
-URL = "https://unn.ua/news/kyiv-metro"
+T0 = ARTICLE_FETCHED_AT
+URL = ARTICLE_URL
 HOUR = timedelta(hours=1)
-
-
-def make_article(**changes: Any) -> Article:
-    article = Article(
-        url=URL,
-        site="unn.ua",
-        fetched_at=T0,
-        headline="Kyiv metro extends the green line",
-        summary="Three new stations.",
-        body="Київ отримає три нові станції метро до кінця наступного року. " * 3,
-        published_at=datetime(2024, 5, 1, 8, 0, tzinfo=UTC),
-        views=10,
-        links=[Link(kind="read_also", url="https://unn.ua/news/other", title="Other")],
-        warc_file="unn-1.warc.gz",
-        warc_offset=100,
-    )
-    return replace(article, **changes)
 
 
 @pytest.fixture
@@ -54,7 +36,12 @@ def row(archive: Archive) -> dict[str, Any]:
 
 def at(hours: float, **changes: Any) -> Article:
     """The article as fetched `hours` after T0, from its own WARC record."""
-    return make_article(fetched_at=T0 + hours * HOUR, warc_offset=100 + int(hours * 10), **changes)
+    return make_article(
+        fetched_at=T0 + hours * HOUR,
+        warc_file="unn-1.warc.gz",
+        warc_offset=100 + int(hours * 10),
+        **changes,
+    )
 
 
 # --- changes over time ---------------------------------------------------------------------
@@ -73,7 +60,7 @@ def test_a_changed_article_keeps_its_old_content_as_a_version(archive: Archive) 
         "headline": original.headline,
         "summary": original.summary,
         "body": original.body,
-        "published_at": "2024-05-01T08:00:00+00:00",
+        "published_at": "2024-05-01T11:30:00+03:00",
         "first_seen_at": "2024-05-01T09:00:00+00:00",
         "last_seen_at": "2024-05-01T10:00:00+00:00",
         "warc_file": "unn-1.warc.gz",
@@ -92,7 +79,7 @@ def test_a_changed_article_keeps_its_old_content_as_a_version(archive: Archive) 
         {"headline": "New headline"},
         {"summary": "A new lead."},
         {"body": "A rewritten body of the article, long enough to be one. " * 3},
-        {"published_at": datetime(2024, 5, 1, 8, 30, tzinfo=UTC)},
+        {"published_at": datetime(2024, 5, 1, 8, 0, tzinfo=UTC)},
     ],
     ids=["headline", "summary", "body", "published_at"],
 )
@@ -128,7 +115,7 @@ def test_successive_changes_number_the_versions_in_order(archive: Archive) -> No
 def test_links_follow_the_latest_fetch(archive: Archive) -> None:
     archive.save(at(0))
     new_links = [Link(kind="inline", url="https://example.com/", position=0)]
-    archive.save(at(1, links=new_links))
+    archive.save(at(1, links=new_links, related=[]))
     stored = list(archive.db.query("SELECT kind, url FROM links"))
     assert stored == [{"kind": "inline", "url": "https://example.com/"}]
 

@@ -18,14 +18,21 @@ last run did not exit 0.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from newscrawl.archive import AGE_REFERENCE, Archive
+from sqlite_utils import Database
+
+from newscrawl.archive import Archive
+from newscrawl.archive.queries import (
+    articles_of_site_since,
+    last_run_of,
+    runs_of_spider_since,
+    spiders_with_runs,
+)
 from newscrawl.crawler.completeness import COMPLETENESS_FIELDS
 from newscrawl.runs.clock import current_time
 from newscrawl.timestamps import parsed_instant
@@ -75,34 +82,21 @@ def site_health(db_path: Path, now_setting: str | None = None) -> list[SiteHealt
     """
     now = current_time(now_setting)
     with Archive(db_path, read_only=True) as archive:
-        db = archive.db.conn
-        db.row_factory = sqlite3.Row
-        spiders = [row[0] for row in db.execute("SELECT DISTINCT spider FROM crawl_runs")]
-        return [_spider_health(db, spider, now) for spider in sorted(spiders)]
+        db = archive.db
+        last_runs = (last_run_of(db, spider) for spider in sorted(spiders_with_runs(db)))
+        return [_spider_health(db, last, now) for last in last_runs if last is not None]
 
 
-def _spider_health(db: sqlite3.Connection, spider: str, now: datetime) -> SiteHealth:
-    last = dict(
-        db.execute(
-            "SELECT * FROM crawl_runs WHERE spider = ? ORDER BY started_at DESC, id DESC LIMIT 1",
-            [spider],
-        ).fetchone()
-    )
+def _spider_health(db: Database, last: dict[str, Any], now: datetime) -> SiteHealth:
+    spider = last["spider"]
     site = last["site"]
-    runs = [
-        dict(row)
-        for row in db.execute(
-            "SELECT * FROM crawl_runs WHERE spider = ? AND started_at >= ? "
-            "ORDER BY started_at DESC, id DESC",
-            [spider, _iso(now - timedelta(days=2 * TRAILING_DAYS))],
-        )
-    ]
+    runs = runs_of_spider_since(db, spider, now - timedelta(days=2 * TRAILING_DAYS))
     health = SiteHealth(
         spider=spider,
         site=site,
         last_run=last,
-        articles_24h=_articles_since(db, site, now - timedelta(days=1)),
-        articles_7d=_articles_since(db, site, now - timedelta(days=7)),
+        articles_24h=articles_of_site_since(db, site, now - timedelta(days=1)) if site else 0,
+        articles_7d=articles_of_site_since(db, site, now - timedelta(days=7)) if site else 0,
         fields=[_field_health(runs, name) for name in COMPLETENESS_FIELDS],
     )
     if last["exit_code"]:
@@ -115,16 +109,6 @@ def _spider_health(db: sqlite3.Connection, spider: str, now: datetime) -> SiteHe
                 f"{_percent(item.average)} before: has the page layout changed?"
             )
     return health
-
-
-def _articles_since(db: sqlite3.Connection, site: str | None, since: datetime) -> int:
-    if not site:
-        return 0
-    # The age expression of idx_articles_site_age: an index range, not a table scan.
-    return db.execute(
-        f"SELECT count(*) FROM articles WHERE site = ? AND {AGE_REFERENCE} > julianday(?)",
-        [site, _iso(since)],
-    ).fetchone()[0]
 
 
 def _field_health(runs: Sequence[dict[str, Any]], name: str) -> FieldHealth:
@@ -153,7 +137,8 @@ def _archived(run: dict[str, Any]) -> int:
 
 def _weighted_share(runs: Sequence[tuple[dict[str, Any], int]], name: str) -> float:
     total = sum(n for _, n in runs)
-    return sum(run[f"share_{name}"] * n for run, n in runs) / total
+    # The rows come untyped from SQLite; share_* columns hold REAL values.
+    return float(sum(run[f"share_{name}"] * n for run, n in runs)) / total
 
 
 def status_table(health: Sequence[SiteHealth]) -> str:

@@ -36,9 +36,12 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 from scrapy.settings import Settings
+from scrapy.statscollectors import StatsCollector
 from scrapy.utils.misc import build_from_crawler, load_object
+from sqlite_utils import Database
 from twisted.internet.defer import Deferred, succeed
 
+from newscrawl.archive.queries import article_state, row_counts
 from newscrawl.errors import ArchiveError, WarcError
 from newscrawl.warc.reader import ItemRecord, item_records, page_body, warc_files_in
 from pipelines.base import ArchivePipeline
@@ -53,6 +56,8 @@ logger = logging.getLogger(__name__)
 CHUNK_SIZE = 16
 # What DedupePipeline counts when it drops a copy of an archived article.
 DUPLICATES_STAT = "newscrawl/duplicates"
+# What the report counts as added: versions and view snapshots.
+COUNTED_TABLES = ("article_versions", "view_snapshots")
 
 
 # --- what to replay -------------------------------------------------------------------
@@ -218,7 +223,7 @@ class _CpuStage:
         return _Parsed(record, item=item)
 
 
-def _new_drop(before: Mapping[str, Any], stats: Any) -> str:
+def _new_drop(before: Mapping[str, Any], stats: StatsCollector) -> str:
     """The drop reason a pipeline just counted (newscrawl/dropped/<reason>)."""
     for key, value in stats.get_stats().items():
         if key.startswith("newscrawl/dropped/") and value != before.get(key):
@@ -306,7 +311,7 @@ class Reparser:
                     pipeline.open_spider()
                 opened.append(pipeline)
             archive = next(p.archive for p in writers if isinstance(p, ArchivePipeline))
-            totals_before = _totals(archive.db)
+            totals_before = row_counts(archive.db, COUNTED_TABLES)
             for done, result in enumerate(parsed, 1):
                 self._write(result, writers, archive.db, report)
                 failure = archive_failure(crawler)
@@ -314,9 +319,10 @@ class Reparser:
                     report.archive_error = str(failure)
                     break
                 progress(done, report)
-            totals_after = _totals(archive.db)
-            report.versions_added = totals_after[0] - totals_before[0]
-            report.snapshots_added = totals_after[1] - totals_before[1]
+            totals_after = row_counts(archive.db, COUNTED_TABLES)
+            added = {table: totals_after[table] - totals_before[table] for table in COUNTED_TABLES}
+            report.versions_added = added["article_versions"]
+            report.snapshots_added = added["view_snapshots"]
         except ArchiveError as exc:
             report.archive_error = str(exc)
         finally:
@@ -324,14 +330,16 @@ class Reparser:
                 if hasattr(pipeline, "close_spider"):
                     pipeline.close_spider()
 
-    def _write(self, parsed: _Parsed, writers: list[Any], db: Any, report: ReparseReport) -> None:
+    def _write(
+        self, parsed: _Parsed, writers: list[Any], db: Database, report: ReparseReport
+    ) -> None:
         if parsed.failure is not None:
             report.failures.append(parsed.failure)
             report.reasons[parsed.reason or "dropped"] += 1
             return
         item = parsed.item
         url = getattr(item, "url", None) if parsed.record.item_type == "Page" else None
-        before = _article_state(db, url) if url else None
+        before = article_state(db, url) if url else None
         duplicates = self._stats.get_value(DUPLICATES_STAT, 0)
         try:
             for pipeline in writers:
@@ -345,7 +353,13 @@ class Reparser:
             return
         if not url:
             return
-        after = _article_state(db, url)
+        after = article_state(db, url)
+        if after is None:
+            # Every pipeline passed it on, yet the archive does not hold it: no
+            # store pipeline among ITEM_PIPELINES, or one that lost it.
+            report.failures.append(f"{url}: passed every pipeline but is not in the archive")
+            report.reasons["not_stored"] += 1
+            return
         if before is None:
             report.new += 1
             return
@@ -355,31 +369,6 @@ class Reparser:
             report.fields_changed.update(changed)
         else:
             report.unchanged += 1
-
-
-def _article_state(db: Any, url: str) -> dict[str, Any] | None:
-    """The article's row, links and number of versions, to tell what a save changed."""
-    cursor = db.execute("SELECT * FROM articles WHERE url = ?", [url])
-    row = cursor.fetchone()
-    if row is None:
-        return None
-    state = dict(zip([c[0] for c in cursor.description], row, strict=True))
-    article_id = state.pop("id")
-    state["links"] = db.execute(
-        "SELECT kind, position, url, title, shown_at, views, target_article_id FROM links "
-        "WHERE article_id = ? ORDER BY kind, position",
-        [article_id],
-    ).fetchall()
-    state["versions"] = db.execute(
-        "SELECT count(*) FROM article_versions WHERE article_id = ?", [article_id]
-    ).fetchone()[0]
-    return state
-
-
-def _totals(db: Any) -> tuple[int, int]:
-    versions = db.execute("SELECT count(*) FROM article_versions").fetchone()[0]
-    snapshots = db.execute("SELECT count(*) FROM view_snapshots").fetchone()[0]
-    return versions, snapshots
 
 
 # --- progress ---------------------------------------------------------------------
