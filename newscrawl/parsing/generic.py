@@ -645,20 +645,23 @@ class GenericParser(SiteParser):
         if not reader.paragraph_keys:
             return []
         found: list[Link] = []
-        seen_blocks: set[int] = set()
+        # The blocks themselves, not their id(): lxml hands out a Python proxy per
+        # element only while one is referenced, so once a block's proxy is freed its
+        # id() can come back for the next block, which would then count as seen.
+        seen_blocks: set[HtmlElement] = set()
         for text_node in page.marked_text.read_also_labels:
             if read_also_label(str(text_node)) is None:
                 continue
             parent = text_node.getparent()
             block = _enclosing(parent, self.READ_ALSO_BLOCKS)
-            if block is None or id(block) in seen_blocks:
+            if block is None or block in seen_blocks:
                 continue
             anchors = block.xpath(".//a[@href]")
             if not anchors or len(anchors) > self.READ_ALSO_MAX_LINKS:
                 continue
             if not _next_to_paragraph(block, reader.paragraph_keys):
                 continue
-            seen_blocks.add(id(block))
+            seen_blocks.add(block)
             for anchor in anchors:
                 holder = block if len(anchors) == 1 else anchor
                 link = _read_also_link(anchor, holder, page.url, zone)
