@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
 from newscrawl.items import Article, Link, PublishedSource
 from newscrawl.parsing import urls
 from newscrawl.parsing.base import SiteParser
-from newscrawl.parsing.dates import KYIV, iso_datetime, kyiv_datetime
+from newscrawl.parsing.dates import iso_datetime, local_datetime
 from newscrawl.parsing.html import (
     element_text,
     meta_content,
@@ -49,7 +50,7 @@ class PravdaParser(SiteParser):
     """Article pages of www.pravda.com.ua: `/news/`, `/articles/`, `/columns/` in uk, ru, en."""
 
     DOMAINS: ClassVar[tuple[str, ...]] = ("pravda.com.ua",)
-    TIMEZONE: ClassVar[tzinfo | None] = KYIV
+    TIMEZONE: ClassVar[tzinfo] = ZoneInfo("Europe/Kyiv")
     VERSION: ClassVar[str] = "1"
 
     SITE: ClassVar[str] = "pravda.com.ua"
@@ -121,7 +122,7 @@ class PravdaParser(SiteParser):
         )
         article.authors = self._authors(scope, jsonld)
         article.published_at, article.published_source = self._published(scope, jsonld, fetched_at)
-        article.modified_at = iso_datetime(jsonld.get("dateModified"))
+        article.modified_at = iso_datetime(jsonld.get("dateModified"), self.TIMEZONE)
         article.tags = [text for a in scope.cssselect(self.TAGS) if (text := element_text(a))]
         article.section = self._section(jsonld)
         article.summary = meta_content(root, "description") or meta_content(root, "og:description")
@@ -145,11 +146,11 @@ class PravdaParser(SiteParser):
     def _published(
         self, scope: HtmlElement, jsonld: dict[str, Any], fetched_at: datetime
     ) -> tuple[datetime | None, PublishedSource | None]:
-        published = iso_datetime(jsonld.get("datePublished"))
+        published = iso_datetime(jsonld.get("datePublished"), self.TIMEZONE)
         if published is not None:
             return published, "jsonld"
         # "8 січня, 17:46" has no year: it is read relative to the fetch time.
-        shown = kyiv_datetime(element_text(_first(scope, self.DATE)), fetched_at)
+        shown = local_datetime(element_text(_first(scope, self.DATE)), fetched_at, self.TIMEZONE)
         if shown is not None:
             return shown, "page"
         return None, None
@@ -194,7 +195,11 @@ class PravdaParser(SiteParser):
                 in_read_also = not text[label.end() :].strip()
                 body_links.extend(self._read_also_links(anchors, base, fetched_at))
                 continue
-            if in_read_also and len(anchors) == 1 and _is_link_line(block, anchors[0], fetched_at):
+            if (
+                in_read_also
+                and len(anchors) == 1
+                and _is_link_line(block, anchors[0], fetched_at, self.TIMEZONE)
+            ):
                 body_links.extend(self._read_also_links(anchors, base, fetched_at))
                 continue
             in_read_also = False
@@ -225,7 +230,7 @@ class PravdaParser(SiteParser):
                     kind="read_also",
                     url=url,
                     title=title,
-                    shown_at=kyiv_datetime(shown, fetched_at) if shown else None,
+                    shown_at=local_datetime(shown, fetched_at, self.TIMEZONE) if shown else None,
                 )
             )
         return found
@@ -260,10 +265,12 @@ def _text_after(anchor: HtmlElement) -> str:
     return folded_text("".join(parts))
 
 
-def _is_link_line(block: HtmlElement, anchor: HtmlElement, fetched_at: datetime) -> bool:
-    """Whether the block is nothing but the link, maybe with a shown date."""
+def _is_link_line(
+    block: HtmlElement, anchor: HtmlElement, fetched_at: datetime, zone: tzinfo
+) -> bool:
+    """Whether the block is nothing but the link, maybe with a date shown in `zone`."""
     rest = element_text(block).replace(element_text(anchor), "", 1).strip(_DATE_PUNCTUATION)
-    return not rest or kyiv_datetime(rest, fetched_at) is not None
+    return not rest or local_datetime(rest, fetched_at, zone) is not None
 
 
 def _is_byline(text: str, authors: list[str]) -> bool:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
@@ -21,10 +22,9 @@ from newscrawl.items import Article, Link, PublishedSource
 from newscrawl.parsing import urls
 from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.dates import (
-    KYIV,
     READALSO_DATE_AT_END,
     iso_datetime,
-    kyiv_datetime,
+    local_datetime,
     readalso_date,
 )
 from newscrawl.parsing.html import (
@@ -61,7 +61,7 @@ class UnnParser(SiteParser):
     """Article pages of unn.ua (uk `/news/`, en `/en/news/`, ru `/ru/news/`) and AMP copies."""
 
     DOMAINS: ClassVar[tuple[str, ...]] = ("unn.ua",)
-    TIMEZONE: ClassVar[tzinfo | None] = KYIV
+    TIMEZONE: ClassVar[tzinfo] = ZoneInfo("Europe/Kyiv")
     VERSION: ClassVar[str] = "1"
 
     SITE: ClassVar[str] = "unn.ua"
@@ -200,7 +200,7 @@ class UnnParser(SiteParser):
     def _published(
         self, info_items: list[HtmlElement], jsonld: dict[str, Any], fetched_at: datetime
     ) -> tuple[datetime | None, PublishedSource | None]:
-        published = iso_datetime(jsonld.get("datePublished"))
+        published = iso_datetime(jsonld.get("datePublished"), self.TIMEZONE)
         if published is not None:
             return published, "jsonld"
         # "<a>Section</a> • June 24 2024, 09:12 AM": the date is one of the parts; the
@@ -209,7 +209,7 @@ class UnnParser(SiteParser):
             for part in element_text(item).split("•"):
                 if views_from_text(part) is not None:
                     continue
-                shown = kyiv_datetime(part, fetched_at)
+                shown = local_datetime(part, fetched_at, self.TIMEZONE)
                 if shown is not None:
                     return shown, "page"
         return None, None
@@ -298,7 +298,7 @@ class UnnParser(SiteParser):
                 if part_views is not None:
                     views = views if views is not None else part_views
                 elif shown_at is None:
-                    shown_at = kyiv_datetime(part, fetched_at)
+                    shown_at = local_datetime(part, fetched_at, self.TIMEZONE)
         return shown_at, views
 
     def link_url(self, anchor: HtmlElement | None, base: str) -> str | None:
@@ -385,7 +385,7 @@ class UnnParser(SiteParser):
         if not title:
             title = READALSO_DATE_AT_END.sub("", element_text(anchor)).strip()
         date_text = element_text(first_by_class_prefix(scope, self.READ_ALSO_DATE))
-        shown_at = readalso_date(date_text or element_text(scope))
+        shown_at = readalso_date(date_text or element_text(scope), self.TIMEZONE)
         return Link(kind="read_also", url=url, title=title or None, shown_at=shown_at)
 
 
