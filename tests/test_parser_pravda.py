@@ -108,8 +108,6 @@ def test_canonical_urls_use_www_https_and_the_trailing_slash() -> None:
     )
     # Other hosts keep their own form.
     assert parser.canonical_url("https://example.com/a?fbclid=1") == "https://example.com/a"
-    assert parser.article_id(RU_URL) == "7461234"
-    assert parser.article_id("https://www.pravda.com.ua/news/") is None
 
 
 # ----------------------------------------------------------------------- fields

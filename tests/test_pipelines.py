@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -34,12 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2024, 5, 1, 9, 0, tzinfo=UTC)
 URL = "https://unn.ua/news/kyiv-metro"
 BODY = "Київ отримає три нові станції метро до кінця наступного року, повідомили в мерії. " * 3
-
-# The registry falls back to the generic parser, which is written concurrently.
-needs_generic_parser = pytest.mark.skipif(
-    importlib.util.find_spec("newscrawl.parsing.generic") is None,
-    reason="newscrawl.parsing.generic (the registry's fallback parser) does not exist yet",
-)
 
 
 def make_article(url: str = URL, **changes: Any) -> Article:
@@ -86,7 +79,6 @@ def test_parse_passes_articles_through(crawler: Crawler) -> None:
     assert ParsePipeline.from_crawler(crawler).process_item(article) is article
 
 
-@needs_generic_parser
 def test_parse_turns_a_simple_page_into_an_article(crawler: Crawler) -> None:
     html = (
         "<html><head><title>Rain in Lviv</title></head><body><article><h1>Rain in Lviv</h1>"
@@ -130,7 +122,6 @@ def test_validate_passes_a_real_article(crawler: Crawler) -> None:
 # --- normalize ----------------------------------------------------------------------
 
 
-@needs_generic_parser
 def test_normalize_canonicalises_urls_and_folds_text(crawler: Crawler) -> None:
     article = make_article(
         url="HTTPS://Example.COM/news/story?utm_source=tg&id=7&fbclid=abc#comments",
@@ -393,7 +384,6 @@ print(json.dumps({k: v for k, v in crawler.stats.get_stats().items()
 """
 
 
-@needs_generic_parser
 def test_a_crawl_runs_every_pipeline_in_order(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     result = subprocess.run(

@@ -97,11 +97,6 @@ class PravdaParser(SiteParser):
             path += "/"
         return urlunsplit(("https", self.HOST, path, parts.query, ""))
 
-    def article_id(self, url: str) -> str | None:
-        """The numeric article id that ends an article URL's path, else None."""
-        match = self.ARTICLE_ID.search(urlsplit(url).path)
-        return match[1] if match else None
-
     # ----------------------------------------------------------------- parse
 
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:

@@ -78,18 +78,6 @@ _ISO_LIKE = re.compile(
 )
 
 
-def contains_read_also_label(text: str | None) -> bool:
-    """Whether a read-also label occurs anywhere in the text (a cheap page-level test).
-
-    Plain substring tests on the case-folded text: a case-insensitive regex
-    alternation over a whole page is ~20 ms, these are well under one.
-    """
-    if not text:
-        return False
-    folded = text.casefold()
-    return any(label.rstrip(":") in folded for label in READ_ALSO_LABELS)
-
-
 def read_also_label(text: str | None) -> str | None:
     """The read-also label that opens the text ("Read also:"), or None."""
     if not text:
