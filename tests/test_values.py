@@ -13,9 +13,9 @@ from newscrawl.parsing.html import (
     element_text,
     elements_by_class_prefix,
     first_by_class_prefix,
-    jsonld_objects,
     parsed_html,
 )
+from newscrawl.parsing.jsonld import jsonld_objects
 from newscrawl.parsing.language import detected_language, language_code
 from newscrawl.parsing.unn import UnnParser
 from newscrawl.parsing.views import views_from_text

@@ -45,15 +45,14 @@ from lxml.html import HtmlElement
 from newscrawl.items import Article, Link, PublishedSource
 from newscrawl.parsing import urls
 from newscrawl.parsing.base import SiteParser
-from newscrawl.parsing.html import (
+from newscrawl.parsing.html import element_text, parsed_html, word_set
+from newscrawl.parsing.jsonld import (
     ARTICLE_JSONLD_TYPES,
-    element_text,
     jsonld_objects,
+    jsonld_section,
+    jsonld_text,
     jsonld_types,
-    parsed_html,
-    word_set,
 )
-from newscrawl.parsing.language import language_code
 from newscrawl.parsing.readalso import (
     READ_ALSO_LABELS,
     is_read_also_label,
@@ -252,7 +251,6 @@ class GenericParser(SiteParser):
     DOMAINS: ClassVar[tuple[str, ...]] = ()
     VERSION: ClassVar[str] = "4"
 
-    ARTICLE_TYPES: ClassVar[frozenset[str]] = ARTICLE_JSONLD_TYPES
     PUBLISHER_TYPES: ClassVar[frozenset[str]] = frozenset(
         {"Organization", "NewsMediaOrganization", "WebSite", "Corporation"}
     )
@@ -354,7 +352,7 @@ class GenericParser(SiteParser):
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
         page = self._page(html, url, fetched_at)
         root = page.root
-        article_url = self._article_url(root, url)
+        article_url = self.canonical_url_of_page(root, url)
 
         headline_candidates = self._headline_candidates(page)
         headline = self._headline(headline_candidates)
@@ -365,7 +363,7 @@ class GenericParser(SiteParser):
         summary = (
             page.meta.first("og:description")
             or page.meta.first("description")
-            or _string(page.ld.get("description"))
+            or jsonld_text(page.ld.get("description"))
         )
         return Article(
             url=article_url,
@@ -379,11 +377,11 @@ class GenericParser(SiteParser):
             published_source=source,
             modified_at=self._modified(page, published_at),
             authors=self._authors(page, paragraphs),
-            section=page.meta.first("article:section") or self._ld_section(page.ld),
+            section=page.meta.first("article:section") or jsonld_section(page.ld),
             tags=self._tags(page),
             views=self._views(page),
             links=body_links,
-            alternates=self._alternates(root, article_url),
+            alternates=self.alternates_of_page(root, article_url),
         )
 
     # ---------------------------------------------------------- page-level
@@ -394,15 +392,11 @@ class GenericParser(SiteParser):
             fetched_at = fetched_at.replace(tzinfo=UTC)
         root = parsed_html(html, comments=False)
         ld_all = jsonld_objects(root)
-        page = _Page(root, url, fetched_at, self._article_jsonld(ld_all), ld_all, _MetaTags(root))
+        page = _Page(
+            root, url, fetched_at, self.jsonld_article_among(ld_all), ld_all, _MetaTags(root)
+        )
         page.publisher_keys = self._publisher_keys(page)
         return page
-
-    def _article_jsonld(self, objects: list[dict[str, Any]]) -> dict[str, Any]:
-        for obj in objects:
-            if jsonld_types(obj) & self.ARTICLE_TYPES:
-                return obj
-        return {}
 
     def _publisher_keys(self, page: _Page) -> set[str]:
         """Comparison keys of every name the site goes by: its meta names, JSON-LD
@@ -411,31 +405,10 @@ class GenericParser(SiteParser):
         publisher = page.ld.get("publisher")
         for obj in [*page.ld_all, *(publisher if isinstance(publisher, list) else [publisher])]:
             if isinstance(obj, dict) and jsonld_types(obj) & self.PUBLISHER_TYPES:
-                names.append(_string(obj.get("name")) or "")
+                names.append(jsonld_text(obj.get("name")) or "")
         host = urls.site_of(page.url)
         names.extend([host, host.split(".")[0]] if host else [])
         return {key for name in names if len(key := _key(name.lstrip("@"))) >= 2}
-
-    def _article_url(self, root: HtmlElement, url: str) -> str:
-        # The page's own canonical wins (it maps AMP and tracking copies home), but only
-        # on the same site: a canonical pointing elsewhere is a syndication partner.
-        for href in root.xpath("//link[contains(concat(' ', @rel, ' '), ' canonical ')]/@href"):
-            absolute = urls.absolute_url(href, url)
-            if absolute and urls.site_of(absolute) == urls.site_of(url):
-                return self.canonical_url(absolute)
-        return self.canonical_url(url)
-
-    @staticmethod
-    def _alternates(root: HtmlElement, article_url: str) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for element in root.xpath(
-            "//link[contains(concat(' ', @rel, ' '), ' alternate ')][@hreflang][@href]"
-        ):
-            code = language_code(element.get("hreflang"))  # None for "x-default"
-            absolute = urls.absolute_url(element.get("href", ""), article_url)
-            if code and absolute and urls.canonical_url(absolute) != article_url:
-                found.setdefault(code, urls.canonical_url(absolute))
-        return found
 
     @staticmethod
     def _language_hint(page: _Page) -> str | None:
@@ -455,8 +428,8 @@ class GenericParser(SiteParser):
         h1s = [(h, text) for h in root.xpath("//h1") if (text := element_text(h))]
         raw = [
             # A `<meta name="headline">` says what JSON-LD would, on pages without it.
-            _string(page.ld.get("headline")) or page.meta.first("headline") or "",
-            _string(page.ld.get("name")) or "",
+            jsonld_text(page.ld.get("headline")) or page.meta.first("headline") or "",
+            jsonld_text(page.ld.get("name")) or "",
             self._microdata_headline(root),
             page.meta.first("og:title") or "",
             page.meta.first("twitter:title") or "",
@@ -675,7 +648,7 @@ class GenericParser(SiteParser):
         ld_values = [page.ld.get("datePublished")] + [
             obj.get("datePublished")
             for obj in page.ld_all
-            if obj is not page.ld and jsonld_types(obj) & self.ARTICLE_TYPES
+            if obj is not page.ld and jsonld_types(obj) & ARTICLE_JSONLD_TYPES
         ]
         dated = page.dated_elements
         # itemprop="datePublished" and <time pubdate> first: they name the publication.
@@ -882,13 +855,6 @@ class GenericParser(SiteParser):
                 tags = [folded_text(k) for k in keywords if isinstance(k, str)]
         return list(dict.fromkeys(t for t in tags if t))
 
-    @staticmethod
-    def _ld_section(ld: dict[str, Any]) -> str | None:
-        section = ld.get("articleSection")
-        if isinstance(section, list):
-            section = section[0] if section else None
-        return _string(section)
-
     # ----------------------------------------------------------------- views
 
     def _views(self, page: _Page) -> int | None:
@@ -1035,10 +1001,6 @@ def _marks(element: HtmlElement) -> str:
     """The element's class, id, aria-label and itemtype, lower-cased: what names its role."""
     attributes = (element.get(name) for name in ("class", "id", "aria-label", "itemtype"))
     return " ".join(value for value in attributes if value).lower()
-
-
-def _string(value: Any) -> str | None:
-    return (folded_text(value) or None) if isinstance(value, str) else None
 
 
 def _key(text: str | None) -> str:
@@ -1188,9 +1150,9 @@ def _jsonld_author_names(value: Any, *, people: bool) -> list[str]:
         return [name for item in value for name in _jsonld_author_names(item, people=people)]
     if isinstance(value, dict):
         is_organisation = bool(jsonld_types(value) & GenericParser.PUBLISHER_TYPES)
-        name = _string(value.get("name"))
+        name = jsonld_text(value.get("name"))
         return [name] if name and is_organisation != people else []
-    name = _string(value)
+    name = jsonld_text(value)
     return [name] if name and people else []
 
 

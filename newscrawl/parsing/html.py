@@ -1,14 +1,10 @@
-"""Small lxml helpers shared by parsers: parsing once, class-prefix lookup, text, JSON-LD.
+"""Small lxml helpers shared by parsers: parsing once, class-prefix lookup, text, meta tags.
 
 Kept generic on purpose (no site knowledge here) so that any site parser, and the
 generic parser, can reuse them.
 """
 
 from __future__ import annotations
-
-import json
-from collections.abc import Iterator
-from typing import Any
 
 import lxml.etree
 import lxml.html
@@ -23,21 +19,6 @@ from newscrawl.text import folded_text
 # (A pure-XPath token test with normalize-space/concat costs about 3x more.)
 _CLASS_CONTAINS = lxml.etree.XPath(".//*[contains(@class, $prefix)]")
 _META_CONTENT = lxml.etree.XPath("//meta[@property=$key or @name=$key]/@content")
-# schema.org types that mark a page's main JSON-LD object as an article.
-ARTICLE_JSONLD_TYPES = frozenset(
-    {
-        "AnalysisNewsArticle",
-        "Article",
-        "BackgroundNewsArticle",
-        "BlogPosting",
-        "LiveBlogPosting",
-        "NewsArticle",
-        "OpinionNewsArticle",
-        "Report",
-        "ReportageNewsArticle",
-        "ReviewNewsArticle",
-    }
-)
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -125,41 +106,3 @@ def meta_content(root: HtmlElement, key: str) -> str | None:
         if text:
             return text
     return None
-
-
-def jsonld_objects(root: HtmlElement) -> list[dict[str, Any]]:
-    """Every JSON-LD object on the page, `@graph` members and list items flattened.
-
-    Broken JSON is skipped: one bad script must not hide the others.
-    """
-    found: list[dict[str, Any]] = []
-    for script in root.xpath("//script[@type='application/ld+json']"):
-        raw = script.text or ""
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            continue
-        found.extend(_flattened_jsonld(data))
-    return found
-
-
-def _flattened_jsonld(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for item in data:
-            yield from _flattened_jsonld(item)
-    elif isinstance(data, dict):
-        graph = data.get("@graph")
-        if isinstance(graph, list):
-            yield from _flattened_jsonld(graph)
-        if any(key != "@graph" and key != "@context" for key in data):
-            yield data
-
-
-def jsonld_types(obj: dict[str, Any]) -> set[str]:
-    """The object's `@type` values as a set ("NewsArticle" or ["NewsArticle", ...])."""
-    value = obj.get("@type")
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, list):
-        return {v for v in value if isinstance(v, str)}
-    return set()

@@ -28,6 +28,7 @@ from newscrawl.parsing.html import (
     meta_content,
     parsed_html,
 )
+from newscrawl.parsing.jsonld import jsonld_names, jsonld_section, jsonld_text
 from newscrawl.parsing.views import views_from_text
 from newscrawl.text import folded_text
 
@@ -112,14 +113,14 @@ class PravdaParser(SiteParser):
             article.language = hint
             return article
 
-        article.headline = element_text(_first(scope, self.HEADLINE)) or _string(
+        article.headline = element_text(_first(scope, self.HEADLINE)) or jsonld_text(
             jsonld.get("headline")
         )
         article.authors = self._authors(scope, jsonld)
         article.published_at, article.published_source = self._published(scope, jsonld, fetched_at)
         article.modified_at = iso_datetime(jsonld.get("dateModified"), self.TIMEZONE)
         article.tags = [text for a in scope.cssselect(self.TAGS) if (text := element_text(a))]
-        article.section = self._section(jsonld)
+        article.section = jsonld_section(jsonld)
         article.summary = meta_content(root, "description") or meta_content(root, "og:description")
         paragraphs, body_links = self._body(scope, article_url, article.authors, fetched_at)
         article.body = "\n\n".join(paragraphs) or None
@@ -135,7 +136,7 @@ class PravdaParser(SiteParser):
     def _authors(self, scope: HtmlElement, jsonld: dict[str, Any]) -> list[str]:
         names = [text for e in scope.cssselect(self.AUTHOR_NAME) if (text := element_text(e))]
         if not names:
-            names = _jsonld_names(jsonld.get("author"))
+            names = jsonld_names(jsonld.get("author"))
         return list(dict.fromkeys(names))
 
     def _published(
@@ -149,12 +150,6 @@ class PravdaParser(SiteParser):
         if shown is not None:
             return shown, "page"
         return None, None
-
-    def _section(self, jsonld: dict[str, Any]) -> str | None:
-        section = jsonld.get("articleSection")
-        if isinstance(section, list):
-            section = section[0] if section else None
-        return _string(section)
 
     # ---------------------------------------------------------------- body
 
@@ -275,18 +270,3 @@ def _is_byline(text: str, authors: list[str]) -> bool:
     names = [n for n in _NAME_SEPARATORS.split(text.strip(" .")) if n]
     known = {a.casefold() for a in authors}
     return bool(names) and all(n.casefold() in known for n in names)
-
-
-def _string(value: Any) -> str | None:
-    return (folded_text(value) or None) if isinstance(value, str) else None
-
-
-def _jsonld_names(value: Any) -> list[str]:
-    """Author names from a JSON-LD author: a name, an object, or a list of either."""
-    if isinstance(value, list):
-        return [name for item in value for name in _jsonld_names(item)]
-    if isinstance(value, dict):
-        name = _string(value.get("name"))
-        return [name] if name else []
-    name = _string(value)
-    return [name] if name else []

@@ -28,7 +28,6 @@ from newscrawl.parsing.dates import (
     readalso_date,
 )
 from newscrawl.parsing.html import (
-    ARTICLE_JSONLD_TYPES,
     element_text,
     elements_by_class_prefix,
     first_by_class_prefix,
@@ -37,6 +36,7 @@ from newscrawl.parsing.html import (
     parsed_html,
     word_set,
 )
+from newscrawl.parsing.jsonld import jsonld_names, jsonld_section, jsonld_text
 from newscrawl.parsing.language import language_code
 from newscrawl.parsing.readalso import is_read_also_label
 from newscrawl.parsing.views import views_from_text
@@ -96,8 +96,6 @@ class UnnParser(SiteParser):
         "banner",
         "advertising",
     )
-
-    ARTICLE_TYPES: ClassVar[frozenset[str]] = ARTICLE_JSONLD_TYPES
 
     # "/amp/<slug>", "/en/amp/<slug>", "/ru/amp/<slug>": AMP copies of "/…/news/<slug>".
     AMP_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?P<lang>/(?:en|ru))?/amp/(?P<slug>.+)$")
@@ -182,7 +180,7 @@ class UnnParser(SiteParser):
         text = element_text(heading)
         if text:
             return text
-        title = meta_content(root, "og:title") or _string(jsonld.get("headline"))
+        title = meta_content(root, "og:title") or jsonld_text(jsonld.get("headline"))
         if title:
             return title
         page_title = folded_text(root.findtext(".//title"))
@@ -194,7 +192,7 @@ class UnnParser(SiteParser):
             text
             or meta_content(root, "description")
             or meta_content(root, "og:description")
-            or _string(jsonld.get("description"))
+            or jsonld_text(jsonld.get("description"))
         )
 
     def _published(
@@ -221,7 +219,7 @@ class UnnParser(SiteParser):
             texts = [element_text(a) for a in anchors] if anchors else [element_text(block)]
             names.extend(t for t in texts if t)
         if not names:
-            names = _jsonld_names(jsonld.get("author"))
+            names = jsonld_names(jsonld.get("author"))
         return list(dict.fromkeys(names))
 
     def _tags(self, scope: HtmlElement) -> list[str]:
@@ -240,10 +238,7 @@ class UnnParser(SiteParser):
                     return text
         # Not every page shows the section in its info line (the seed page does not);
         # the section is then the JSON-LD articleSection or the first tag.
-        section = jsonld.get("articleSection")
-        if isinstance(section, list):
-            section = section[0] if section else None
-        return _string(section) or (tags[0] if tags else None)
+        return jsonld_section(jsonld) or (tags[0] if tags else None)
 
     def _views(self, info_items: list[HtmlElement]) -> int | None:
         # Usually the 2nd item, but any item carrying the views word will do.
@@ -459,18 +454,3 @@ class _BodyReader:
         # A "Читайте також:" left behind by a removed read-also insert is no paragraph.
         if text and not is_read_also_label(text):
             self.paragraphs.append(text)
-
-
-def _string(value: Any) -> str | None:
-    return (folded_text(value) or None) if isinstance(value, str) else None
-
-
-def _jsonld_names(value: Any) -> list[str]:
-    """Author names from a JSON-LD author: a name, an object, or a list of either."""
-    if isinstance(value, list):
-        return [name for item in value for name in _jsonld_names(item)]
-    if isinstance(value, dict):
-        name = _string(value.get("name"))
-        return [name] if name else []
-    name = _string(value)
-    return [name] if name else []
