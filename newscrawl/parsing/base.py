@@ -81,6 +81,22 @@ class SiteParser(ABC):
 
     # --- page-level helpers shared by site parsers ------------------------------
 
+    def page_level_article(self, root: HtmlElement, url: str, fetched_at: datetime) -> Article:
+        """The article as far as the page describes itself, before any text is read.
+
+        Its archive URL, SITE, the fetch time, the hreflang alternates and the
+        declared language. A listing or error page is this and nothing more; for an
+        article, the parser fills in the fields and the text decides the language.
+        """
+        article_url = self.canonical_url_of_page(root, url)
+        return Article(
+            url=article_url,
+            site=self.SITE,
+            fetched_at=fetched_at,
+            language=self.language_hint_of_page(root, article_url),
+            alternates=self.alternates_of_page(root, article_url),
+        )
+
     def language_hint_of_page(self, root: HtmlElement, article_url: str) -> str | None:
         """The page's declared language (`<html lang>`), else the one its URL implies."""
         declared = language_code(root.get("lang"))

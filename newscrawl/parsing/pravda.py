@@ -102,15 +102,11 @@ class PravdaParser(SiteParser):
 
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
         root = parsed_html(html)
-        article_url = self.canonical_url_of_page(root, url)
-        article = Article(url=article_url, site=self.SITE, fetched_at=fetched_at)
-        article.alternates = self.alternates_of_page(root, article_url)
-        hint = self.language_hint_of_page(root, article_url)
+        article = self.page_level_article(root, url, fetched_at)
         jsonld = self.jsonld_article_of_page(root)
         scope = _first(root, self.ARTICLE)
         if scope is None:
             # A listing or error page: nothing of it is an article's field.
-            article.language = hint
             return article
 
         article.headline = element_text(_first(scope, self.HEADLINE)) or jsonld_text(
@@ -122,11 +118,12 @@ class PravdaParser(SiteParser):
         article.tags = [text for a in scope.cssselect(self.TAGS) if (text := element_text(a))]
         article.section = jsonld_section(jsonld)
         article.summary = meta_content(root, "description") or meta_content(root, "og:description")
-        paragraphs, body_links = self._body(scope, article_url, article.authors, fetched_at)
+        paragraphs, body_links = self._body(scope, article.url, article.authors, fetched_at)
         article.body = "\n\n".join(paragraphs) or None
         article.links = body_links
         article.views = views_from_text(element_text(_first(root, self.VIEWS)), views_context=True)
-        article.language = self.language_of_text(article.body, hint)
+        # The declared language is the hint for text too short to tell.
+        article.language = self.language_of_text(article.body, article.language)
         return article
 
     # ---------------------------------------------------------- page-level

@@ -37,7 +37,6 @@ from newscrawl.parsing.html import (
     word_set,
 )
 from newscrawl.parsing.jsonld import jsonld_names, jsonld_section, jsonld_text
-from newscrawl.parsing.language import language_code
 from newscrawl.parsing.readalso import is_read_also_label
 from newscrawl.parsing.views import views_from_text
 from newscrawl.text import folded_text
@@ -124,22 +123,18 @@ class UnnParser(SiteParser):
 
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
         root = parsed_html(html)
-        article_url = self.canonical_url_of_page(root, url)
-        article = Article(url=article_url, site=self.SITE, fetched_at=fetched_at)
-        article.alternates = self.alternates_of_page(root, article_url)
-        hint = self.language_hint_of_page(root, article_url)
+        article = self.page_level_article(root, url, fetched_at)
         jsonld = self.jsonld_article_of_page(root)
         card = first_by_class_prefix(root, self.CARD)
         if not self._is_article_page(root, card, jsonld):
             # A listing or error page: nothing of it is an article's field.
-            article.language = language_code(hint)
             return article
         scope = card if card is not None else root
         info_items = elements_by_class_prefix(scope, self.INFO_ITEM)
 
         article.headline = self._headline(root, scope, jsonld)
         article.summary = self._summary(root, scope, jsonld)
-        paragraphs, body_links = self._body(scope, article_url)
+        paragraphs, body_links = self._body(scope, article.url)
         article.body = "\n\n".join(paragraphs) or None
         article.links = body_links
         article.published_at, article.published_source = self._published(
@@ -149,9 +144,10 @@ class UnnParser(SiteParser):
         article.tags = self._tags(scope)
         article.section = self._section(info_items, jsonld, article.tags)
         article.views = self._views(info_items)
-        article.related = self._related(root, article_url, fetched_at)
+        article.related = self._related(root, article.url, fetched_at)
+        # The declared language is the hint for text too short to tell.
         article.language = self.language_of_text(
-            article.body or article.summary or article.headline, hint
+            article.body or article.summary or article.headline, article.language
         )
         return article
 
