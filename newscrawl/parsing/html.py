@@ -43,7 +43,9 @@ def parsed_html(html: str, *, comments: bool = True) -> HtmlElement:
     if not html or not html.strip():
         return lxml.html.document_fromstring("<html></html>")
     try:
-        return lxml.html.document_fromstring(html, parser=None if comments else _UNCOMMENTED_PARSER)
+        if comments:
+            return lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html, parser=_UNCOMMENTED_PARSER)
     except ValueError:
         # lxml refuses str input that carries an XML encoding declaration; the
         # text is already decoded, so hand it over as UTF-8 bytes instead.
@@ -56,6 +58,17 @@ def parsed_html(html: str, *, comments: bool = True) -> HtmlElement:
         return lxml.html.document_fromstring("<html></html>")
 
 
+def html_elements(found: object) -> list[HtmlElement]:
+    """The elements in the result of a compiled XPath or CSS selector; [] if it holds none.
+
+    lxml types such a result as any XPath value (a number, a string, a list of nodes
+    or of strings); an expression that selects elements gives a list of them.
+    """
+    if not isinstance(found, list):
+        return []
+    return [node for node in found if isinstance(node, HtmlElement)]
+
+
 def has_class_prefix(element: HtmlElement, prefix: str) -> bool:
     """Whether one of the element's class tokens starts with the prefix."""
     classes = element.get("class")
@@ -66,7 +79,8 @@ def has_class_prefix(element: HtmlElement, prefix: str) -> bool:
 
 def elements_by_class_prefix(root: HtmlElement, prefix: str) -> list[HtmlElement]:
     """Descendants of root, in document order, with a class token starting with prefix."""
-    return [e for e in _CLASS_CONTAINS(root, prefix=prefix) if has_class_prefix(e, prefix)]
+    found = html_elements(_CLASS_CONTAINS(root, prefix=prefix))
+    return [e for e in found if has_class_prefix(e, prefix)]
 
 
 def first_by_class_prefix(root: HtmlElement, prefix: str) -> HtmlElement | None:
@@ -101,8 +115,10 @@ def _visible_text(element: HtmlElement, parts: list[str]) -> None:
 
 def meta_content(root: HtmlElement, key: str) -> str | None:
     """The content of `<meta property=key>` or `<meta name=key>`, folded; None if absent."""
-    for value in _META_CONTENT(root, key=key):
-        text = folded_text(value)
+    found = _META_CONTENT(root, key=key)
+    # An attribute value is a str; lxml types the result as any XPath value.
+    for value in found if isinstance(found, list) else []:
+        text = folded_text(value) if isinstance(value, str) else ""
         if text:
             return text
     return None
