@@ -1,11 +1,12 @@
 """Ukrainska Pravda (pravda.com.ua): news and articles in Ukrainian, Russian and English.
 
-Markup as described in /work/shared/sites/ukraine.md and seen on a real page of the
-Russian edition: `article.post_article` holds the headline, the author links, the shown
-date ("8 января, 17:46") and the text. Paths: `/news/...`, `/articles/...` (Ukrainian),
-`/rus/...`, `/eng/...`. View counts are not in the page: a script fetches them from
-`/article/<id>/count-view.html`, which the spider does too (`spiders/pravda.py`), so
-`views` here is only read when a saved page already shows its count.
+Markup as the shared folder's site notes (`sites/ukraine.md`) describe it and as a real
+page of the Russian edition shows it: `article.post_article` holds the headline, the
+author links, the shown date ("8 января, 17:46") and the text. Paths: `/news/...`,
+`/articles/...` (Ukrainian), `/rus/...`, `/eng/...`. View counts are not in the page:
+a script fetches them from `/article/<id>/count-view.html`, which the spider does too
+(`spiders/pravda.py`), so `views` here is only read when a saved page already shows
+its count.
 """
 
 from __future__ import annotations
@@ -15,20 +16,16 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
+from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from newscrawl.items import Article, Link, PublishedSource
 from newscrawl.parsing import urls
-from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.dates import iso_datetime, local_datetime
-from newscrawl.parsing.html import (
-    element_text,
-    meta_content,
-    parsed_html,
-)
+from newscrawl.parsing.html import element_text, html_elements, meta_content, parsed_html
 from newscrawl.parsing.jsonld import jsonld_names, jsonld_section, jsonld_text
+from newscrawl.parsing.ukrainian import UkrainianSiteParser
 from newscrawl.parsing.views import views_from_text
 from newscrawl.text import folded_text
 
@@ -47,32 +44,33 @@ _DATE_PUNCTUATION = " \t\n,;()[]–—-|•"
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\sта\s|\sі\s|\sи\s|\sand\s)\s*")
 
 
-class PravdaParser(SiteParser):
+def _css(selector: str) -> CSSSelector:
+    # Compiled once, not per call as HtmlElement.cssselect() does, with the same
+    # "html" translator (case-insensitive tag names).
+    return CSSSelector(selector, translator="html")
+
+
+class PravdaParser(UkrainianSiteParser):
     """Article pages of www.pravda.com.ua: `/news/`, `/articles/`, `/columns/` in uk, ru, en."""
 
     DOMAINS: ClassVar[tuple[str, ...]] = ("pravda.com.ua",)
-    TIMEZONE: ClassVar[tzinfo] = ZoneInfo("Europe/Kyiv")
     VERSION: ClassVar[str] = "1"
 
     SITE: ClassVar[str] = "pravda.com.ua"
-    LANGUAGES: ClassVar[tuple[str, ...]] = ("uk", "ru", "en")
     HOST: ClassVar[str] = "www.pravda.com.ua"
     URL_LANGUAGES: ClassVar[Mapping[str, str]] = {"rus": "ru", "eng": "en"}
-    DEFAULT_LANGUAGE: ClassVar[str | None] = "uk"
 
-    # CSS selectors (lxml cssselect).
-    ARTICLE: ClassVar[str] = "article.post_article"
-    HEADER: ClassVar[str] = "header.post_article_header"
-    HEADLINE: ClassVar[str] = "h1.post_article_title"
-    AUTHOR_NAME: ClassVar[str] = "div.post_article_author .post_author_name"
-    DATE: ClassVar[str] = "span.post_author_date"
-    BODY: ClassVar[str] = "div.post_article_text"
-    TAGS: ClassVar[str] = "div.post_news_tags a"
-    VIEWS: ClassVar[str] = "#articleCountView"
+    # CSS selectors.
+    ARTICLE: ClassVar[CSSSelector] = _css("article.post_article")
+    HEADLINE: ClassVar[CSSSelector] = _css("h1.post_article_title")
+    AUTHOR_NAME: ClassVar[CSSSelector] = _css("div.post_article_author .post_author_name")
+    DATE: ClassVar[CSSSelector] = _css("span.post_author_date")
+    TAGS: ClassVar[CSSSelector] = _css("div.post_news_tags a")
+    VIEWS: ClassVar[CSSSelector] = _css("#articleCountView")
     # Text blocks of the article; the leaf-most one gives a paragraph.
-    BLOCKS: ClassVar[str] = "p, h2, h3, h4, li, blockquote"
+    BLOCKS: ClassVar[CSSSelector] = _css("p, h2, h3, h4, li, blockquote")
     # Never article text, wherever it sits: ads, photo captions, tags, the service column.
-    NOT_TEXT: ClassVar[str] = (
+    NOT_TEXT: ClassVar[CSSSelector] = _css(
         "header.post_article_header, div.post_news_tags, aside.post_article_service, "
         "div.image-box, div.advtext, div.advtext_mob, div.advtext1, div.nts-ad, "
         "script, style, figure, figcaption"
@@ -115,7 +113,7 @@ class PravdaParser(SiteParser):
         article.authors = self._authors(scope, jsonld)
         article.published_at, article.published_source = self._published(scope, jsonld, fetched_at)
         article.modified_at = iso_datetime(jsonld.get("dateModified"), self.TIMEZONE)
-        article.tags = [text for a in scope.cssselect(self.TAGS) if (text := element_text(a))]
+        article.tags = [text for a in html_elements(self.TAGS(scope)) if (text := element_text(a))]
         article.section = jsonld_section(jsonld)
         article.summary = meta_content(root, "description") or meta_content(root, "og:description")
         paragraphs, body_links = self._body(scope, article.url, article.authors, fetched_at)
@@ -131,7 +129,7 @@ class PravdaParser(SiteParser):
     # -------------------------------------------------------------- fields
 
     def _authors(self, scope: HtmlElement, jsonld: dict[str, Any]) -> list[str]:
-        names = [text for e in scope.cssselect(self.AUTHOR_NAME) if (text := element_text(e))]
+        names = [text for e in html_elements(self.AUTHOR_NAME(scope)) if (text := element_text(e))]
         if not names:
             names = jsonld_names(jsonld.get("author"))
         return list(dict.fromkeys(names))
@@ -160,10 +158,10 @@ class PravdaParser(SiteParser):
         the ground truth for the real page) reads them so, and that includes the
         teaser lines of the cards the site places inside the article.
         """
-        excluded = set(scope.cssselect(self.NOT_TEXT))
+        excluded = set(html_elements(self.NOT_TEXT(scope)))
         blocks = [
             block
-            for block in scope.cssselect(self.BLOCKS)
+            for block in html_elements(self.BLOCKS(scope))
             if not any(a in excluded for a in block.iterancestors())
             and not any(d.tag in ("p", "h2", "h3", "h4", "li") for d in block.iterdescendants())
         ]
@@ -227,8 +225,8 @@ class PravdaParser(SiteParser):
         return self.canonical_url(absolute) if absolute else None
 
 
-def _first(root: HtmlElement, selector: str) -> HtmlElement | None:
-    found = root.cssselect(selector)
+def _first(root: HtmlElement, selector: CSSSelector) -> HtmlElement | None:
+    found = html_elements(selector(root))
     return found[0] if found else None
 
 

@@ -2,25 +2,24 @@
 
 The site is a Next.js app whose classes are CSS-module names with a per-build hash
 (`single-news-card_body__w0_Jb`), so every selector below is a class PREFIX and never
-a hash. See /work/shared/sites/unn.md for what the pages look like and which parts of
-that are seen rather than assumed; where a shape is only assumed (the read-also insert),
-the parser also recognises the content itself (a link ending in `dd.mm.yy, HH:MM`).
+a hash. The shared folder's site notes (`sites/unn.md`) say what the pages look like
+and which parts of that are seen rather than assumed; where a shape is only assumed
+(the read-also insert), the parser also recognises the content itself (a link ending
+in `dd.mm.yy, HH:MM`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 from lxml.html import HtmlElement
 
 from newscrawl.items import Article, Link, PublishedSource
 from newscrawl.parsing import urls
-from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.dates import (
     READALSO_DATE_AT_END,
     iso_datetime,
@@ -38,6 +37,7 @@ from newscrawl.parsing.html import (
 )
 from newscrawl.parsing.jsonld import jsonld_names, jsonld_section, jsonld_text
 from newscrawl.parsing.readalso import is_read_also_label
+from newscrawl.parsing.ukrainian import UkrainianSiteParser
 from newscrawl.parsing.views import views_from_text
 from newscrawl.text import folded_text
 
@@ -56,19 +56,16 @@ _EXCLUDED_TAGS = word_set(
 _READ_ALSO_HOLDERS = frozenset({"div", "p", "aside", "section", "li"})
 
 
-class UnnParser(SiteParser):
+class UnnParser(UkrainianSiteParser):
     """Article pages of unn.ua (uk `/news/`, en `/en/news/`, ru `/ru/news/`) and AMP copies."""
 
     DOMAINS: ClassVar[tuple[str, ...]] = ("unn.ua",)
-    TIMEZONE: ClassVar[tzinfo] = ZoneInfo("Europe/Kyiv")
     VERSION: ClassVar[str] = "1"
 
     SITE: ClassVar[str] = "unn.ua"
-    LANGUAGES: ClassVar[tuple[str, ...]] = ("uk", "ru", "en")
     HOME: ClassVar[str] = "https://unn.ua/"
     TITLE_SUFFIX: ClassVar[str] = " | УНН"
     URL_LANGUAGES: ClassVar[Mapping[str, str]] = {"en": "en", "ru": "ru"}
-    DEFAULT_LANGUAGE: ClassVar[str | None] = "uk"
 
     # CSS-module class prefixes (component_element__); the hash after "__" varies.
     CARD: ClassVar[str] = "single-news-card_root__"
