@@ -34,10 +34,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 from newscrawl.parsing.decoding import decoded_html  # noqa: E402
-from newscrawl.parsing.generic import GenericParser, _Headlines  # noqa: E402
+from newscrawl.parsing.generic import GenericParser  # noqa: E402
+from newscrawl.parsing.generic.headline import Headlines, headline_candidates  # noqa: E402
 
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "fundus"
-SOURCES = [f.name for f in fields(_Headlines)]
+SOURCES = [f.name for f in fields(Headlines)]
 
 
 @dataclass(frozen=True)
@@ -74,15 +75,15 @@ def load_pages(corpus: Path) -> list[Page]:
         page_file = corpus / f"{truth_file.stem}.html.gz"
         html = decoded_html(gzip.decompress(page_file.read_bytes()))
         url = truth.get("url") or ""
-        # The parser's own candidates, as its headline rule sees them (private on purpose:
-        # this bench studies that rule).
-        candidates = parser._headline_candidates(parser._page(html, url, datetime.now(UTC)))
+        # The parser's own candidates, as its headline rule sees them (this bench
+        # studies that rule).
+        candidates = headline_candidates(parser.page_of(html, url, datetime.now(UTC)))
         pages.append(
             Page(
                 publisher=truth.get("publisher") or truth_file.stem.rsplit("_", 3)[0],
                 truth=folded(truth["headline"]),
                 candidates=astuple(candidates),
-                chosen=parser._headline(candidates) or "",
+                chosen=candidates.chosen() or "",
             )
         )
     return pages

@@ -545,6 +545,24 @@ def test_ru_and_de_read_also() -> None:
     assert de[0].shown_at is not None and de[0].shown_at.date().isoformat() == "2024-05-02"
 
 
+def test_every_read_also_insert_is_found_between_rejected_label_blocks() -> None:
+    # Each insert (two links: picture and title) is followed by a label block that is
+    # no insert. Telling blocks apart by id() lost inserts here: the rejected block
+    # freed the previous insert's lxml proxy, and the next insert's took its id.
+    text = "tells a long story about the city council and its new cycling plan for the year."
+    blocks = "".join(
+        f"<p>Paragraph {i} {text}</p>"
+        f"<aside><h4>Related Article</h4><a href='/story-{i}'><img src='/{i}.jpg'></a>"
+        f"<a href='/story-{i}'>Story number {i} about the bridge</a></aside>"
+        "<div><span>Related Articles</span></div>"
+        for i in range(30)
+    )
+    html = f"<html><head><title>T</title></head><body><article><h1>T</h1>{blocks}</article>"
+    links = parse_page(html + "</body></html>").links
+    assert [link.url for link in links] == [f"https://x.example/story-{i}" for i in range(30)]
+    assert {link.kind for link in links} == {"read_also"}
+
+
 def test_body_keeps_the_article_paragraphs() -> None:
     body = parse("graph_uk").body or ""
     assert body.startswith("24 червня 2024") or body.startswith("Київська міська рада")

@@ -15,14 +15,15 @@ from __future__ import annotations
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from newscrawl.items import Article, Link
-from newscrawl.parsing.dates import KYIV
 from newscrawl.parsing.unn import UnnParser
 from tests.golden import assert_matches_golden
 
+KYIV = ZoneInfo("Europe/Kyiv")
 FIXTURES = Path(__file__).parent / "fixtures" / "unn"
 # One folder per parser version, as fundus does: an old version's goldens stay
 # as the record of what it produced.
@@ -70,8 +71,8 @@ def parse(name: str, url: str | None = None, fetched_at: datetime | None = None)
     return UnnParser().parse(html_of(name), url or default_url, fetched_at or default_fetched)
 
 
-def kyiv(*args: int) -> datetime:
-    return datetime(*args, tzinfo=KYIV)
+def kyiv(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=KYIV)
 
 
 # --------------------------------------------------------------------------- seed page

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -33,12 +32,6 @@ from tests.conftest import ARTICLE_FETCHED_AT, ARTICLE_URL, make_article
 ROOT = Path(__file__).resolve().parent.parent
 T0 = ARTICLE_FETCHED_AT
 URL = ARTICLE_URL
-
-# The registry falls back to the generic parser, which is written concurrently.
-needs_generic_parser = pytest.mark.skipif(
-    importlib.util.find_spec("newscrawl.parsing.generic") is None,
-    reason="newscrawl.parsing.generic (the registry's fallback parser) does not exist yet",
-)
 
 
 @pytest.fixture
@@ -73,7 +66,6 @@ def test_parse_passes_articles_through(crawler: Crawler) -> None:
     assert ParsePipeline.from_crawler(crawler).process_item(article) is article
 
 
-@needs_generic_parser
 def test_parse_turns_a_simple_page_into_an_article(crawler: Crawler) -> None:
     html = (
         "<html><head><title>Rain in Lviv</title></head><body><article><h1>Rain in Lviv</h1>"
@@ -117,7 +109,6 @@ def test_validate_passes_a_real_article(crawler: Crawler) -> None:
 # --- normalize ----------------------------------------------------------------------
 
 
-@needs_generic_parser
 def test_normalize_canonicalises_urls_and_folds_text(crawler: Crawler) -> None:
     article = make_article(
         url="HTTPS://Example.COM/news/story?utm_source=tg&id=7&fbclid=abc#comments",
@@ -398,7 +389,6 @@ def stats_and_stderr_of_crawl(
     return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
 
 
-@needs_generic_parser
 def test_a_crawl_runs_every_pipeline_in_order(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     parse = """

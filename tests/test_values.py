@@ -3,31 +3,33 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from newscrawl.parsing import urls
-from newscrawl.parsing.dates import KYIV, iso_datetime, kyiv_datetime, readalso_date
+from newscrawl.parsing.dates import iso_datetime, local_datetime, readalso_date
 from newscrawl.parsing.html import (
     element_text,
     elements_by_class_prefix,
     first_by_class_prefix,
-    jsonld_objects,
     parsed_html,
 )
+from newscrawl.parsing.jsonld import jsonld_objects
 from newscrawl.parsing.language import detected_language, language_code
 from newscrawl.parsing.unn import UnnParser
 from newscrawl.parsing.views import views_from_text
 from newscrawl.text import folded_text
 
+KYIV = ZoneInfo("Europe/Kyiv")
 # 10:00 Kyiv summer time on 25 June 2024.
 SUMMER = datetime(2024, 6, 25, 7, 0, tzinfo=UTC)
 # 12:00 Kyiv winter time on 5 February 2025.
 WINTER = datetime(2025, 2, 5, 10, 0, tzinfo=UTC)
 
 
-def kyiv(*args: int) -> datetime:
-    return datetime(*args, tzinfo=KYIV)
+def kyiv(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=KYIV)
 
 
 # ------------------------------------------------------------------------------ dates
@@ -71,8 +73,8 @@ def kyiv(*args: int) -> datetime:
         ("2 години тому", SUMMER, "2024-06-25T08:00:00+03:00"),
     ],
 )
-def test_kyiv_datetime(text: str, fetched_at: datetime, expected: str) -> None:
-    parsed = kyiv_datetime(text, fetched_at)
+def test_local_datetime(text: str, fetched_at: datetime, expected: str) -> None:
+    parsed = local_datetime(text, fetched_at, KYIV)
     assert parsed is not None
     assert parsed.isoformat() == expected
     assert parsed.tzinfo is KYIV
@@ -94,27 +96,53 @@ def test_kyiv_datetime(text: str, fetched_at: datetime, expected: str) -> None:
         "Smarch 3 2024, 10:00",
     ],
 )
-def test_kyiv_datetime_rejects_non_dates(text: str | None) -> None:
-    assert kyiv_datetime(text, SUMMER) is None
+def test_local_datetime_rejects_non_dates(text: str | None) -> None:
+    assert local_datetime(text, SUMMER, KYIV) is None
 
 
-def test_kyiv_datetime_ignores_the_wall_clock() -> None:
+def test_local_datetime_ignores_the_wall_clock() -> None:
     # The same shown value, fetched years apart, means different days; neither is "now".
-    assert kyiv_datetime("07:02 AM", datetime(2020, 3, 1, 12, tzinfo=UTC)) == kyiv(2020, 3, 1, 7, 2)
-    assert kyiv_datetime("February 2, 11:51 PM", datetime(2019, 5, 1, tzinfo=UTC)) == kyiv(
+    fetched = datetime(2020, 3, 1, 12, tzinfo=UTC)
+    assert local_datetime("07:02 AM", fetched, KYIV) == kyiv(2020, 3, 1, 7, 2)
+    assert local_datetime("February 2, 11:51 PM", datetime(2019, 5, 1, tzinfo=UTC), KYIV) == kyiv(
         2019, 2, 2, 23, 51
     )
 
 
-def test_kyiv_datetime_takes_a_naive_fetch_time_as_utc() -> None:
-    assert kyiv_datetime("07:02 AM", datetime(2024, 11, 15, 23, 30)) == kyiv(2024, 11, 16, 7, 2)
+def test_local_datetime_takes_a_naive_fetch_time_as_utc() -> None:
+    fetched = datetime(2024, 11, 15, 23, 30)
+    assert local_datetime("07:02 AM", fetched, KYIV) == kyiv(2024, 11, 16, 7, 2)
 
 
-def test_kyiv_datetime_fetch_time_in_another_zone() -> None:
+def test_local_datetime_fetch_time_in_another_zone() -> None:
     new_york = timezone(timedelta(hours=-5))
     # 20:00 in New York on 15 Nov is 03:00 on 16 Nov in Kyiv.
     fetched = datetime(2024, 11, 15, 20, 0, tzinfo=new_york)
-    assert kyiv_datetime("01:00 AM", fetched) == kyiv(2024, 11, 16, 1, 0)
+    assert local_datetime("01:00 AM", fetched, KYIV) == kyiv(2024, 11, 16, 1, 0)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # The fetch day is the zone's: 03:00 UTC on 25 June is still 24 June in New York.
+        ("07:02 AM", "2024-06-24T07:02:00-04:00"),
+        ("June 24 2024, 09:12 AM", "2024-06-24T09:12:00-04:00"),
+        ("вчора, 10:18", "2024-06-23T10:18:00-04:00"),
+    ],
+)
+def test_local_datetime_in_another_sites_zone(text: str, expected: str) -> None:
+    new_york = ZoneInfo("America/New_York")
+    parsed = local_datetime(text, datetime(2024, 6, 25, 3, 0, tzinfo=UTC), new_york)
+    assert parsed is not None
+    assert parsed.isoformat() == expected
+    assert parsed.tzinfo is new_york
+
+
+def test_local_datetime_in_a_fixed_offset_zone() -> None:
+    plus_three = timezone(timedelta(hours=3))
+    parsed = local_datetime("вчора, 10:18", SUMMER, plus_three)
+    assert parsed is not None
+    assert parsed.isoformat() == "2024-06-24T10:18:00+03:00"
 
 
 @pytest.mark.parametrize(
@@ -131,11 +159,11 @@ def test_kyiv_datetime_fetch_time_in_another_zone() -> None:
     ],
 )
 def test_readalso_date(text: str | None, expected: datetime | None) -> None:
-    assert readalso_date(text) == expected
+    assert readalso_date(text, KYIV) == expected
 
 
 def test_readalso_date_offsets() -> None:
-    summer, winter = readalso_date("27.05.24, 17:53"), readalso_date("27.01.24, 17:53")
+    summer, winter = readalso_date("27.05.24, 17:53", KYIV), readalso_date("27.01.24, 17:53", KYIV)
     assert summer is not None and winter is not None
     assert summer.isoformat() == "2024-05-27T17:53:00+03:00"
     assert winter.isoformat() == "2024-01-27T17:53:00+02:00"
@@ -153,14 +181,22 @@ def test_readalso_date_offsets() -> None:
     ],
 )
 def test_iso_datetime(value: str, expected: str) -> None:
-    parsed = iso_datetime(value)
+    parsed = iso_datetime(value, KYIV)
     assert parsed is not None
     assert parsed.isoformat() == expected
 
 
 @pytest.mark.parametrize("value", [None, "", "yesterday", 1719209520, ["2024-06-24"]])
 def test_iso_datetime_rejects(value: object) -> None:
-    assert iso_datetime(value) is None
+    assert iso_datetime(value, KYIV) is None
+
+
+def test_iso_datetime_in_utc() -> None:
+    assert iso_datetime("2024-06-24T09:12:00+03:00", UTC) == datetime(
+        2024, 6, 24, 6, 12, tzinfo=UTC
+    )
+    parsed = iso_datetime("2024-06-24T09:12:00", UTC)  # naive = the zone's time
+    assert parsed is not None and parsed.isoformat() == "2024-06-24T09:12:00+00:00"
 
 
 # ------------------------------------------------------------------------------ views

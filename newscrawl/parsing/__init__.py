@@ -1,7 +1,13 @@
-"""The parser registry: which parser reads a page, found by the page's domain.
+"""Page parsers, and the registry that picks one by the page's domain.
 
-Site parsers are discovered by importing every module of this package and
-collecting its `SiteParser` subclasses, so adding a site is one new file.
+The folder holds the `SiteParser` contract (`base`), one module per site parser
+(`unn`, `pravda`, and `ukrainian` for what Ukrainian newsrooms share), the generic
+parser for every other domain (`generic/`), and the value parsers they share: dates,
+views, URLs, language, read-also labels, JSON-LD, lxml helpers and page decoding.
+
+This module is the registry. Site parsers are discovered by importing every module
+of this package and collecting its `SiteParser` subclasses, so adding a site is one
+new file.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 
 from newscrawl.items import Article
-from newscrawl.parsing.html import ARTICLE_JSONLD_TYPES, jsonld_objects, jsonld_types
+from newscrawl.parsing.jsonld import ARTICLE_JSONLD_TYPES, jsonld_objects, jsonld_types
 from newscrawl.parsing.language import detected_language, language_code
 from newscrawl.parsing.urls import absolute_url, canonical_url, site_of
 
@@ -31,7 +31,8 @@ class SiteParser(ABC):
 
     # Domains this parser handles; subdomains match too ("unn.ua" covers "www.unn.ua").
     DOMAINS: ClassVar[tuple[str, ...]] = ()
-    # The site as stored in `Article.site`, e.g. "unn.ua"; the generic parser leaves it empty.
+    # The site as stored in `Article.site`, e.g. "unn.ua"; the generic parser leaves it
+    # empty, and each page's site is then its URL's.
     SITE: ClassVar[str] = ""
     # The languages the site publishes in; language detection chooses among them
     # only. Empty: any language langdetect knows.
@@ -80,6 +81,22 @@ class SiteParser(ABC):
 
     # --- page-level helpers shared by site parsers ------------------------------
 
+    def page_level_article(self, root: HtmlElement, url: str, fetched_at: datetime) -> Article:
+        """The article as far as the page describes itself, before any text is read.
+
+        Its archive URL, SITE, the fetch time, the hreflang alternates and the
+        declared language. A listing or error page is this and nothing more; for an
+        article, the parser fills in the fields and the text decides the language.
+        """
+        article_url = self.canonical_url_of_page(root, url)
+        return Article(
+            url=article_url,
+            site=self.SITE,
+            fetched_at=fetched_at,
+            language=self.language_hint_of_page(root, article_url),
+            alternates=self.alternates_of_page(root, article_url),
+        )
+
     def language_hint_of_page(self, root: HtmlElement, article_url: str) -> str | None:
         """The page's declared language (`<html lang>`), else the one its URL implies."""
         declared = language_code(root.get("lang"))
@@ -89,12 +106,16 @@ class SiteParser(ABC):
         return self.URL_LANGUAGES.get(first, self.DEFAULT_LANGUAGE)
 
     def canonical_url_of_page(self, root: HtmlElement, url: str) -> str:
-        """The URL to archive the page under: its own canonical link if it stays on SITE."""
+        """The URL to archive the page under: its own canonical link if it stays on the site.
+
+        The site is SITE, or for a parser of any site (SITE empty) the page URL's own.
+        """
         # The canonical maps AMP and mirror copies home; one pointing to another
-        # site is a misconfiguration and is ignored.
+        # site is a misconfiguration or a syndication partner, and is ignored.
+        site = self.SITE or site_of(url)
         for href in root.xpath("//link[contains(concat(' ', @rel, ' '), ' canonical ')]/@href"):
             absolute = absolute_url(href, url)
-            if absolute and site_of(absolute) == self.SITE:
+            if absolute and site_of(absolute) == site:
                 return self.canonical_url(absolute)
         return self.canonical_url(url)
 
@@ -115,7 +136,14 @@ class SiteParser(ABC):
 
     def jsonld_article_of_page(self, root: HtmlElement) -> dict[str, Any]:
         """The page's first JSON-LD object of an ARTICLE_TYPES type, or {}."""
-        for obj in jsonld_objects(root):
+        return self.jsonld_article_among(jsonld_objects(root))
+
+    def jsonld_article_among(self, objects: list[dict[str, Any]]) -> dict[str, Any]:
+        """The first of the page's JSON-LD objects of an ARTICLE_TYPES type, or {}.
+
+        For a parser that reads the page's other JSON-LD objects too, and so has them.
+        """
+        for obj in objects:
             if jsonld_types(obj) & self.ARTICLE_TYPES:
                 return obj
         return {}

@@ -1,9 +1,10 @@
-"""Date value parsing for Ukrainian news pages: shown dates in Kyiv time.
+"""Date value parsing for site parsers: shown dates in the site's time zone.
 
+Every helper takes the zone the site shows its times in (`SiteParser.TIMEZONE`).
 Every shown date is read relative to the time the page was FETCHED, never the wall
 clock, so re-parsing an archived page years later gives the same answer:
 
-- a time alone (`07:02 AM`, `10:18`) is that time on the fetch day in Kyiv;
+- a time alone (`07:02 AM`, `10:18`) is that time on the fetch day in the zone;
 - a date without a year (`February 2, 11:51 PM`, `5 лютого, 10:18`) is in the fetch
   year, unless that would be after the fetch time: then it is in the year before.
 
@@ -14,13 +15,11 @@ only asked about short free text that none of them match (`вчора, 10:18`).
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from newscrawl.timestamps import aware_datetime
-
-KYIV = ZoneInfo("Europe/Kyiv")
 
 # Month names as pages print them: English (full and 3-letter), Ukrainian and Russian
 # in the genitive ("5 лютого") and the nominative ("лютий 2024").
@@ -67,17 +66,10 @@ _DATEPARSER_MAX_CHARS = 64
 _DATEPARSER_LANGUAGES = ["uk", "ru", "en"]
 
 
-def kyiv_now_of(fetched_at: datetime) -> datetime:
-    """The fetch time in Kyiv. A naive fetch time is taken as UTC (a machine clock)."""
-    if fetched_at.tzinfo is None:
-        fetched_at = fetched_at.replace(tzinfo=UTC)
-    return fetched_at.astimezone(KYIV)
-
-
-def kyiv_datetime(
-    text: str | None, fetched_at: datetime, languages: list[str] | None = None
+def local_datetime(
+    text: str | None, fetched_at: datetime, zone: tzinfo, languages: list[str] | None = None
 ) -> datetime | None:
-    """The Kyiv datetime a shown date means, read relative to the fetch time; None if none.
+    """The datetime in `zone` a shown date means, read relative to the fetch time; None if none.
 
     The whole (trimmed) text must be the date: "News of the World" or "19981 views"
     give None rather than a guess.
@@ -87,34 +79,44 @@ def kyiv_datetime(
     text = " ".join(text.replace("\u00a0", " ").split()).strip(" •,")
     if not text:
         return None
-    matched, fixed = _fixed_format_datetime(text, fetched_at)
+    now = _fetch_time_in(fetched_at, zone)
+    matched, fixed = _fixed_format_datetime(text, now, zone)
     if matched:
         # A fixed format that matched but is invalid ("13:10 PM", "February 30") is
         # not a date; dateparser would only guess something else.
         return fixed
-    return _dateparser_datetime(text, fetched_at, languages)
+    return _dateparser_datetime(text, now, zone, languages)
 
 
-def readalso_date(text: str | None) -> datetime | None:
-    """The Kyiv datetime of a read-also date `dd.mm.yy, HH:MM` ending the text; else None."""
+def readalso_date(text: str | None, zone: tzinfo) -> datetime | None:
+    """The datetime in `zone` of a read-also date `dd.mm.yy, HH:MM` ending the text; else None."""
     if not text:
         return None
     match = READALSO_DATE_AT_END.search(text.replace("\u00a0", " "))
     if match is None:
         return None
     day, month, year, hour, minute = (int(g) for g in match.groups())
-    return _kyiv(2000 + year, month, day, hour, minute)
+    return _zoned(2000 + year, month, day, hour, minute, zone)
 
 
-def iso_datetime(value: Any) -> datetime | None:
-    """An ISO 8601 value (JSON-LD) as a Kyiv datetime; a naive value is Kyiv time."""
-    parsed = aware_datetime(value, naive_zone=KYIV)
-    return None if parsed is None else parsed.astimezone(KYIV)
+def iso_datetime(value: Any, zone: tzinfo) -> datetime | None:
+    """An ISO 8601 value (JSON-LD) as a datetime in `zone`; a naive value is `zone` time."""
+    parsed = aware_datetime(value, naive_zone=zone)
+    return None if parsed is None else parsed.astimezone(zone)
 
 
-def _fixed_format_datetime(text: str, fetched_at: datetime) -> tuple[bool, datetime | None]:
-    """(whether a fixed format matched, the datetime it means or None if invalid)."""
-    now = kyiv_now_of(fetched_at)
+def _fetch_time_in(fetched_at: datetime, zone: tzinfo) -> datetime:
+    """The fetch time in `zone`. A naive fetch time is taken as UTC (a machine clock)."""
+    if fetched_at.tzinfo is None:
+        fetched_at = fetched_at.replace(tzinfo=UTC)
+    return fetched_at.astimezone(zone)
+
+
+def _fixed_format_datetime(text: str, now: datetime, zone: tzinfo) -> tuple[bool, datetime | None]:
+    """(whether a fixed format matched, the datetime it means or None if invalid).
+
+    `now` is the fetch time in `zone`, the zone the shown date is in.
+    """
     for pattern in (_MONTH_FIRST, _DAY_FIRST):
         match = pattern.fullmatch(text)
         if match is None:
@@ -127,8 +129,8 @@ def _fixed_format_datetime(text: str, fetched_at: datetime) -> tuple[bool, datet
             return True, None
         day, minute = int(match["day"]), int(match["minute"])
         if match["year"]:
-            return True, _kyiv(int(match["year"]), month, day, hour, minute)
-        return True, _yearless(now, month, day, hour, minute)
+            return True, _zoned(int(match["year"]), month, day, hour, minute, zone)
+        return True, _yearless(now, zone, month, day, hour, minute)
     match = _NUMERIC.fullmatch(text)
     if match is not None:
         year = int(match["year"])
@@ -136,23 +138,26 @@ def _fixed_format_datetime(text: str, fetched_at: datetime) -> tuple[bool, datet
         if hour is None:
             return True, None
         year = year + 2000 if year < 100 else year
-        return True, _kyiv(year, int(match["month"]), int(match["day"]), hour, int(match["minute"]))
+        month, day, minute = int(match["month"]), int(match["day"]), int(match["minute"])
+        return True, _zoned(year, month, day, hour, minute, zone)
     match = _TIME_ONLY.fullmatch(text)
     if match is not None:
         hour = _hour_24(match)
         if hour is None:
             return True, None
-        return True, _kyiv(now.year, now.month, now.day, hour, int(match["minute"]))
+        return True, _zoned(now.year, now.month, now.day, hour, int(match["minute"]), zone)
     return False, None
 
 
-def _yearless(now: datetime, month: int, day: int, hour: int, minute: int) -> datetime | None:
+def _yearless(
+    now: datetime, zone: tzinfo, month: int, day: int, hour: int, minute: int
+) -> datetime | None:
     # A page shows no year for dates of the current year; at the turn of the year
     # "December 31" seen on January 1 belongs to the year before.
-    candidate = _kyiv(now.year, month, day, hour, minute)
+    candidate = _zoned(now.year, month, day, hour, minute, zone)
     if candidate is not None and candidate <= now:
         return candidate
-    return _kyiv(now.year - 1, month, day, hour, minute)
+    return _zoned(now.year - 1, month, day, hour, minute, zone)
 
 
 def _hour_24(match: re.Match[str]) -> int | None:
@@ -166,28 +171,40 @@ def _hour_24(match: re.Match[str]) -> int | None:
     return (hour % 12) + (12 if pm else 0)
 
 
-def _kyiv(year: int, month: int, day: int, hour: int, minute: int) -> datetime | None:
+def _zoned(
+    year: int, month: int, day: int, hour: int, minute: int, zone: tzinfo
+) -> datetime | None:
     try:
-        return datetime(year, month, day, hour, minute, tzinfo=KYIV)
+        return datetime(year, month, day, hour, minute, tzinfo=zone)
     except ValueError:
         return None
 
 
+def _dateparser_zone(zone: tzinfo) -> str:
+    """The zone as dateparser's TIMEZONE setting names it: an IANA key or "UTC+03:00"."""
+    if isinstance(zone, ZoneInfo):
+        return zone.key
+    name = zone.tzname(None)
+    if name is None:
+        raise ValueError(f"{zone!r} has no name dateparser could read")
+    return name
+
+
 def _dateparser_datetime(
-    text: str, fetched_at: datetime, languages: list[str] | None
+    text: str, now: datetime, zone: tzinfo, languages: list[str] | None
 ) -> datetime | None:
+    """Free text read by dateparser in `zone`, relative to `now` (the fetch time in `zone`)."""
     # Shown dates always carry a number ("вчора, 10:18", "2 години тому"); text
     # without one ("News of the World") is not worth dateparser's guess.
     if len(text) > _DATEPARSER_MAX_CHARS or not any(c.isdigit() for c in text):
         return None
     import dateparser  # imported lazily: loading it costs time most pages never need
 
-    now = kyiv_now_of(fetched_at)
     settings = {
-        # dateparser reads RELATIVE_BASE as wall time in TIMEZONE, so hand it naive Kyiv time.
+        # dateparser reads RELATIVE_BASE as wall time in TIMEZONE, so hand it naive local time.
         "RELATIVE_BASE": now.replace(tzinfo=None),
         "PREFER_DATES_FROM": "past",
-        "TIMEZONE": "Europe/Kyiv",
+        "TIMEZONE": _dateparser_zone(zone),
         "RETURN_AS_TIMEZONE_AWARE": True,
     }
     try:
@@ -199,8 +216,8 @@ def _dateparser_datetime(
     if parsed is None:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=KYIV)
-    parsed = parsed.astimezone(KYIV)
+        parsed = parsed.replace(tzinfo=zone)
+    parsed = parsed.astimezone(zone)
     # A shown date after the fetch is a misreading ("10 views" as a date); a little
     # slack covers a server clock that runs ahead of the crawler's.
     if parsed > now + timedelta(minutes=5):

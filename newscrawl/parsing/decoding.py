@@ -23,7 +23,7 @@ def decoded_html(body: bytes, content_type: str | None = None) -> str:
     other declaration and then to detection, instead of being read as garbage.
     """
     bom_encoding, bom = read_bom(body)
-    if bom_encoding:
+    if bom_encoding and bom is not None:  # both are None when there is no BOM
         return body[len(bom) :].decode(bom_encoding, errors="replace")
     candidates = [
         "utf-8",

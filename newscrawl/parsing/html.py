@@ -1,14 +1,10 @@
-"""Small lxml helpers shared by parsers: parsing once, class-prefix lookup, text, JSON-LD.
+"""Small lxml helpers shared by parsers: parsing once, class-prefix lookup, text, meta tags.
 
 Kept generic on purpose (no site knowledge here) so that any site parser, and the
 generic parser, can reuse them.
 """
 
 from __future__ import annotations
-
-import json
-from collections.abc import Iterator
-from typing import Any
 
 import lxml.etree
 import lxml.html
@@ -23,21 +19,6 @@ from newscrawl.text import folded_text
 # (A pure-XPath token test with normalize-space/concat costs about 3x more.)
 _CLASS_CONTAINS = lxml.etree.XPath(".//*[contains(@class, $prefix)]")
 _META_CONTENT = lxml.etree.XPath("//meta[@property=$key or @name=$key]/@content")
-# schema.org types that mark a page's main JSON-LD object as an article.
-ARTICLE_JSONLD_TYPES = frozenset(
-    {
-        "AnalysisNewsArticle",
-        "Article",
-        "BackgroundNewsArticle",
-        "BlogPosting",
-        "LiveBlogPosting",
-        "NewsArticle",
-        "OpinionNewsArticle",
-        "Report",
-        "ReportageNewsArticle",
-        "ReviewNewsArticle",
-    }
-)
 
 
 def word_set(text: str) -> frozenset[str]:
@@ -62,7 +43,9 @@ def parsed_html(html: str, *, comments: bool = True) -> HtmlElement:
     if not html or not html.strip():
         return lxml.html.document_fromstring("<html></html>")
     try:
-        return lxml.html.document_fromstring(html, parser=None if comments else _UNCOMMENTED_PARSER)
+        if comments:
+            return lxml.html.document_fromstring(html)
+        return lxml.html.document_fromstring(html, parser=_UNCOMMENTED_PARSER)
     except ValueError:
         # lxml refuses str input that carries an XML encoding declaration; the
         # text is already decoded, so hand it over as UTF-8 bytes instead.
@@ -75,6 +58,17 @@ def parsed_html(html: str, *, comments: bool = True) -> HtmlElement:
         return lxml.html.document_fromstring("<html></html>")
 
 
+def html_elements(found: object) -> list[HtmlElement]:
+    """The elements in the result of a compiled XPath or CSS selector; [] if it holds none.
+
+    lxml types such a result as any XPath value (a number, a string, a list of nodes
+    or of strings); an expression that selects elements gives a list of them.
+    """
+    if not isinstance(found, list):
+        return []
+    return [node for node in found if isinstance(node, HtmlElement)]
+
+
 def has_class_prefix(element: HtmlElement, prefix: str) -> bool:
     """Whether one of the element's class tokens starts with the prefix."""
     classes = element.get("class")
@@ -85,7 +79,8 @@ def has_class_prefix(element: HtmlElement, prefix: str) -> bool:
 
 def elements_by_class_prefix(root: HtmlElement, prefix: str) -> list[HtmlElement]:
     """Descendants of root, in document order, with a class token starting with prefix."""
-    return [e for e in _CLASS_CONTAINS(root, prefix=prefix) if has_class_prefix(e, prefix)]
+    found = html_elements(_CLASS_CONTAINS(root, prefix=prefix))
+    return [e for e in found if has_class_prefix(e, prefix)]
 
 
 def first_by_class_prefix(root: HtmlElement, prefix: str) -> HtmlElement | None:
@@ -120,46 +115,10 @@ def _visible_text(element: HtmlElement, parts: list[str]) -> None:
 
 def meta_content(root: HtmlElement, key: str) -> str | None:
     """The content of `<meta property=key>` or `<meta name=key>`, folded; None if absent."""
-    for value in _META_CONTENT(root, key=key):
-        text = folded_text(value)
+    found = _META_CONTENT(root, key=key)
+    # An attribute value is a str; lxml types the result as any XPath value.
+    for value in found if isinstance(found, list) else []:
+        text = folded_text(value) if isinstance(value, str) else ""
         if text:
             return text
     return None
-
-
-def jsonld_objects(root: HtmlElement) -> list[dict[str, Any]]:
-    """Every JSON-LD object on the page, `@graph` members and list items flattened.
-
-    Broken JSON is skipped: one bad script must not hide the others.
-    """
-    found: list[dict[str, Any]] = []
-    for script in root.xpath("//script[@type='application/ld+json']"):
-        raw = script.text or ""
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            continue
-        found.extend(_flattened_jsonld(data))
-    return found
-
-
-def _flattened_jsonld(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for item in data:
-            yield from _flattened_jsonld(item)
-    elif isinstance(data, dict):
-        graph = data.get("@graph")
-        if isinstance(graph, list):
-            yield from _flattened_jsonld(graph)
-        if any(key != "@graph" and key != "@context" for key in data):
-            yield data
-
-
-def jsonld_types(obj: dict[str, Any]) -> set[str]:
-    """The object's `@type` values as a set ("NewsArticle" or ["NewsArticle", ...])."""
-    value = obj.get("@type")
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, list):
-        return {v for v in value if isinstance(v, str)}
-    return set()

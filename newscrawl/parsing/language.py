@@ -13,9 +13,8 @@ import re
 from collections.abc import Collection
 from pathlib import Path
 
-import langdetect
-from langdetect import DetectorFactory, detect_langs
-from langdetect import detector_factory as _detector_factory
+from langdetect import DetectorFactory
+from langdetect.detector_factory import PROFILES_DIRECTORY
 from langdetect.lang_detect_exception import LangDetectException
 from langdetect.language import Language
 
@@ -84,26 +83,29 @@ def detected_language(
 
 
 def _probabilities(sample: str, trials: int | None, among: frozenset[str]) -> list[Language]:
-    if trials is None and not among:
-        return detect_langs(sample)
-    # detect_langs() with a trial count and/or fewer profiles: a shared factory
-    # (loading profiles takes a while), a detector with fewer random trials.
-    if among:
-        factory = _factory_of(among)
-    else:
-        _detector_factory.init_factory()
-        factory = _detector_factory._factory
+    # What detect_langs() does, with a trial count and/or fewer profiles: a shared
+    # factory (loading profiles takes a while), a detector with fewer random trials.
+    factory = _factory_of(among) if among else _every_language_factory()
     detector = factory.create()
     if trials is not None:
         detector.n_trial = trials
     detector.append(sample)
-    return detector.get_probabilities()
+    found: list[Language] = detector.get_probabilities()
+    return found
+
+
+@functools.cache
+def _every_language_factory() -> DetectorFactory:
+    """A langdetect factory with every profile langdetect ships, as detect_langs() loads."""
+    factory = DetectorFactory()
+    factory.load_profile(PROFILES_DIRECTORY)
+    return factory
 
 
 @functools.cache
 def _factory_of(languages: frozenset[str]) -> DetectorFactory:
     """A langdetect factory that knows only `languages` (ISO 639-1 codes it has profiles for)."""
-    profiles = Path(langdetect.__file__).parent / "profiles"
+    profiles = Path(PROFILES_DIRECTORY)
     known = sorted(code for code in languages if (profiles / code).is_file())
     if len(known) != len(languages):
         missing = ", ".join(sorted(set(languages) - set(known)))

@@ -1,11 +1,12 @@
 """Ukrainska Pravda (pravda.com.ua): news and articles in Ukrainian, Russian and English.
 
-Markup as described in /work/shared/sites/ukraine.md and seen on a real page of the
-Russian edition: `article.post_article` holds the headline, the author links, the shown
-date ("8 января, 17:46") and the text. Paths: `/news/...`, `/articles/...` (Ukrainian),
-`/rus/...`, `/eng/...`. View counts are not in the page: a script fetches them from
-`/article/<id>/count-view.html`, which the spider does too (`spiders/pravda.py`), so
-`views` here is only read when a saved page already shows its count.
+Markup as the shared folder's site notes (`sites/ukraine.md`) describe it and as a real
+page of the Russian edition shows it: `article.post_article` holds the headline, the
+author links, the shown date ("8 января, 17:46") and the text. Paths: `/news/...`,
+`/articles/...` (Ukrainian), `/rus/...`, `/eng/...`. View counts are not in the page:
+a script fetches them from `/article/<id>/count-view.html`, which the spider does too
+(`spiders/pravda.py`), so `views` here is only read when a saved page already shows
+its count.
 """
 
 from __future__ import annotations
@@ -16,17 +17,15 @@ from datetime import datetime, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
+from lxml.cssselect import CSSSelector
 from lxml.html import HtmlElement
 
 from newscrawl.items import Article, Link, PublishedSource
 from newscrawl.parsing import urls
-from newscrawl.parsing.base import SiteParser
-from newscrawl.parsing.dates import KYIV, iso_datetime, kyiv_datetime
-from newscrawl.parsing.html import (
-    element_text,
-    meta_content,
-    parsed_html,
-)
+from newscrawl.parsing.dates import iso_datetime, local_datetime
+from newscrawl.parsing.html import element_text, html_elements, meta_content, parsed_html
+from newscrawl.parsing.jsonld import jsonld_names, jsonld_section, jsonld_text
+from newscrawl.parsing.ukrainian import UkrainianSiteParser
 from newscrawl.parsing.views import views_from_text
 from newscrawl.text import folded_text
 
@@ -45,32 +44,33 @@ _DATE_PUNCTUATION = " \t\n,;()[]–—-|•"
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\sта\s|\sі\s|\sи\s|\sand\s)\s*")
 
 
-class PravdaParser(SiteParser):
+def _css(selector: str) -> CSSSelector:
+    # Compiled once, not per call as HtmlElement.cssselect() does, with the same
+    # "html" translator (case-insensitive tag names).
+    return CSSSelector(selector, translator="html")
+
+
+class PravdaParser(UkrainianSiteParser):
     """Article pages of www.pravda.com.ua: `/news/`, `/articles/`, `/columns/` in uk, ru, en."""
 
     DOMAINS: ClassVar[tuple[str, ...]] = ("pravda.com.ua",)
-    TIMEZONE: ClassVar[tzinfo | None] = KYIV
     VERSION: ClassVar[str] = "1"
 
     SITE: ClassVar[str] = "pravda.com.ua"
-    LANGUAGES: ClassVar[tuple[str, ...]] = ("uk", "ru", "en")
     HOST: ClassVar[str] = "www.pravda.com.ua"
     URL_LANGUAGES: ClassVar[Mapping[str, str]] = {"rus": "ru", "eng": "en"}
-    DEFAULT_LANGUAGE: ClassVar[str | None] = "uk"
 
-    # CSS selectors (lxml cssselect).
-    ARTICLE: ClassVar[str] = "article.post_article"
-    HEADER: ClassVar[str] = "header.post_article_header"
-    HEADLINE: ClassVar[str] = "h1.post_article_title"
-    AUTHOR_NAME: ClassVar[str] = "div.post_article_author .post_author_name"
-    DATE: ClassVar[str] = "span.post_author_date"
-    BODY: ClassVar[str] = "div.post_article_text"
-    TAGS: ClassVar[str] = "div.post_news_tags a"
-    VIEWS: ClassVar[str] = "#articleCountView"
+    # CSS selectors.
+    ARTICLE: ClassVar[CSSSelector] = _css("article.post_article")
+    HEADLINE: ClassVar[CSSSelector] = _css("h1.post_article_title")
+    AUTHOR_NAME: ClassVar[CSSSelector] = _css("div.post_article_author .post_author_name")
+    DATE: ClassVar[CSSSelector] = _css("span.post_author_date")
+    TAGS: ClassVar[CSSSelector] = _css("div.post_news_tags a")
+    VIEWS: ClassVar[CSSSelector] = _css("#articleCountView")
     # Text blocks of the article; the leaf-most one gives a paragraph.
-    BLOCKS: ClassVar[str] = "p, h2, h3, h4, li, blockquote"
+    BLOCKS: ClassVar[CSSSelector] = _css("p, h2, h3, h4, li, blockquote")
     # Never article text, wherever it sits: ads, photo captions, tags, the service column.
-    NOT_TEXT: ClassVar[str] = (
+    NOT_TEXT: ClassVar[CSSSelector] = _css(
         "header.post_article_header, div.post_news_tags, aside.post_article_service, "
         "div.image-box, div.advtext, div.advtext_mob, div.advtext1, div.nts-ad, "
         "script, style, figure, figcaption"
@@ -96,40 +96,32 @@ class PravdaParser(SiteParser):
             path += "/"
         return urlunsplit(("https", self.HOST, path, parts.query, ""))
 
-    def article_id(self, url: str) -> str | None:
-        """The numeric article id that ends an article URL's path, else None."""
-        match = self.ARTICLE_ID.search(urlsplit(url).path)
-        return match[1] if match else None
-
     # ----------------------------------------------------------------- parse
 
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
         root = parsed_html(html)
-        article_url = self.canonical_url_of_page(root, url)
-        article = Article(url=article_url, site=self.SITE, fetched_at=fetched_at)
-        article.alternates = self.alternates_of_page(root, article_url)
-        hint = self.language_hint_of_page(root, article_url)
+        article = self.page_level_article(root, url, fetched_at)
         jsonld = self.jsonld_article_of_page(root)
         scope = _first(root, self.ARTICLE)
         if scope is None:
             # A listing or error page: nothing of it is an article's field.
-            article.language = hint
             return article
 
-        article.headline = element_text(_first(scope, self.HEADLINE)) or _string(
+        article.headline = element_text(_first(scope, self.HEADLINE)) or jsonld_text(
             jsonld.get("headline")
         )
         article.authors = self._authors(scope, jsonld)
         article.published_at, article.published_source = self._published(scope, jsonld, fetched_at)
-        article.modified_at = iso_datetime(jsonld.get("dateModified"))
-        article.tags = [text for a in scope.cssselect(self.TAGS) if (text := element_text(a))]
-        article.section = self._section(jsonld)
+        article.modified_at = iso_datetime(jsonld.get("dateModified"), self.TIMEZONE)
+        article.tags = [text for a in html_elements(self.TAGS(scope)) if (text := element_text(a))]
+        article.section = jsonld_section(jsonld)
         article.summary = meta_content(root, "description") or meta_content(root, "og:description")
-        paragraphs, body_links = self._body(scope, article_url, article.authors, fetched_at)
+        paragraphs, body_links = self._body(scope, article.url, article.authors, fetched_at)
         article.body = "\n\n".join(paragraphs) or None
         article.links = body_links
         article.views = views_from_text(element_text(_first(root, self.VIEWS)), views_context=True)
-        article.language = self.language_of_text(article.body, hint)
+        # The declared language is the hint for text too short to tell.
+        article.language = self.language_of_text(article.body, article.language)
         return article
 
     # ---------------------------------------------------------- page-level
@@ -137,28 +129,22 @@ class PravdaParser(SiteParser):
     # -------------------------------------------------------------- fields
 
     def _authors(self, scope: HtmlElement, jsonld: dict[str, Any]) -> list[str]:
-        names = [text for e in scope.cssselect(self.AUTHOR_NAME) if (text := element_text(e))]
+        names = [text for e in html_elements(self.AUTHOR_NAME(scope)) if (text := element_text(e))]
         if not names:
-            names = _jsonld_names(jsonld.get("author"))
+            names = jsonld_names(jsonld.get("author"))
         return list(dict.fromkeys(names))
 
     def _published(
         self, scope: HtmlElement, jsonld: dict[str, Any], fetched_at: datetime
     ) -> tuple[datetime | None, PublishedSource | None]:
-        published = iso_datetime(jsonld.get("datePublished"))
+        published = iso_datetime(jsonld.get("datePublished"), self.TIMEZONE)
         if published is not None:
             return published, "jsonld"
         # "8 січня, 17:46" has no year: it is read relative to the fetch time.
-        shown = kyiv_datetime(element_text(_first(scope, self.DATE)), fetched_at)
+        shown = local_datetime(element_text(_first(scope, self.DATE)), fetched_at, self.TIMEZONE)
         if shown is not None:
             return shown, "page"
         return None, None
-
-    def _section(self, jsonld: dict[str, Any]) -> str | None:
-        section = jsonld.get("articleSection")
-        if isinstance(section, list):
-            section = section[0] if section else None
-        return _string(section)
 
     # ---------------------------------------------------------------- body
 
@@ -172,10 +158,10 @@ class PravdaParser(SiteParser):
         the ground truth for the real page) reads them so, and that includes the
         teaser lines of the cards the site places inside the article.
         """
-        excluded = set(scope.cssselect(self.NOT_TEXT))
+        excluded = set(html_elements(self.NOT_TEXT(scope)))
         blocks = [
             block
-            for block in scope.cssselect(self.BLOCKS)
+            for block in html_elements(self.BLOCKS(scope))
             if not any(a in excluded for a in block.iterancestors())
             and not any(d.tag in ("p", "h2", "h3", "h4", "li") for d in block.iterdescendants())
         ]
@@ -194,7 +180,11 @@ class PravdaParser(SiteParser):
                 in_read_also = not text[label.end() :].strip()
                 body_links.extend(self._read_also_links(anchors, base, fetched_at))
                 continue
-            if in_read_also and len(anchors) == 1 and _is_link_line(block, anchors[0], fetched_at):
+            if (
+                in_read_also
+                and len(anchors) == 1
+                and _is_link_line(block, anchors[0], fetched_at, self.TIMEZONE)
+            ):
                 body_links.extend(self._read_also_links(anchors, base, fetched_at))
                 continue
             in_read_also = False
@@ -225,7 +215,7 @@ class PravdaParser(SiteParser):
                     kind="read_also",
                     url=url,
                     title=title,
-                    shown_at=kyiv_datetime(shown, fetched_at) if shown else None,
+                    shown_at=local_datetime(shown, fetched_at, self.TIMEZONE) if shown else None,
                 )
             )
         return found
@@ -235,8 +225,8 @@ class PravdaParser(SiteParser):
         return self.canonical_url(absolute) if absolute else None
 
 
-def _first(root: HtmlElement, selector: str) -> HtmlElement | None:
-    found = root.cssselect(selector)
+def _first(root: HtmlElement, selector: CSSSelector) -> HtmlElement | None:
+    found = html_elements(selector(root))
     return found[0] if found else None
 
 
@@ -260,10 +250,12 @@ def _text_after(anchor: HtmlElement) -> str:
     return folded_text("".join(parts))
 
 
-def _is_link_line(block: HtmlElement, anchor: HtmlElement, fetched_at: datetime) -> bool:
-    """Whether the block is nothing but the link, maybe with a shown date."""
+def _is_link_line(
+    block: HtmlElement, anchor: HtmlElement, fetched_at: datetime, zone: tzinfo
+) -> bool:
+    """Whether the block is nothing but the link, maybe with a date shown in `zone`."""
     rest = element_text(block).replace(element_text(anchor), "", 1).strip(_DATE_PUNCTUATION)
-    return not rest or kyiv_datetime(rest, fetched_at) is not None
+    return not rest or local_datetime(rest, fetched_at, zone) is not None
 
 
 def _is_byline(text: str, authors: list[str]) -> bool:
@@ -273,18 +265,3 @@ def _is_byline(text: str, authors: list[str]) -> bool:
     names = [n for n in _NAME_SEPARATORS.split(text.strip(" .")) if n]
     known = {a.casefold() for a in authors}
     return bool(names) and all(n.casefold() in known for n in names)
-
-
-def _string(value: Any) -> str | None:
-    return (folded_text(value) or None) if isinstance(value, str) else None
-
-
-def _jsonld_names(value: Any) -> list[str]:
-    """Author names from a JSON-LD author: a name, an object, or a list of either."""
-    if isinstance(value, list):
-        return [name for item in value for name in _jsonld_names(item)]
-    if isinstance(value, dict):
-        name = _string(value.get("name"))
-        return [name] if name else []
-    name = _string(value)
-    return [name] if name else []

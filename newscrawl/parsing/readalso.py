@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, tzinfo
 
+from newscrawl.text import folded_text
+
 # Labels that open a read-also insert, lower case. Only phrases that announce a
 # link to another article: "Read more" is left out because it is also the label of
 # a "continue reading" button inside teasers.
@@ -76,18 +78,8 @@ _ISO_LIKE = re.compile(
     r"(?<!\d)(?P<year>\d{4})-(?P<month>\d{2})-(?P<day>\d{2})(?!\d)"
     r"(?:[ T](?P<hour>\d{1,2}):(?P<minute>\d{2}))?"
 )
-
-
-def contains_read_also_label(text: str | None) -> bool:
-    """Whether a read-also label occurs anywhere in the text (a cheap page-level test).
-
-    Plain substring tests on the case-folded text: a case-insensitive regex
-    alternation over a whole page is ~20 ms, these are well under one.
-    """
-    if not text:
-        return False
-    folded = text.casefold()
-    return any(label.rstrip(":") in folded for label in READ_ALSO_LABELS)
+# A shown date ending a read-also link's text: "Title 27.05.24, 17:53", "Title (27.05.2024)".
+_DATE_TAIL = re.compile(r"[\s,(|–—-]*\d{1,2}[./]\d{1,2}[./]\d{2,4}(?:,?\s*\d{1,2}:\d{2})?\)?\s*$")
 
 
 def read_also_label(text: str | None) -> str | None:
@@ -101,6 +93,11 @@ def read_also_label(text: str | None) -> str | None:
 def without_read_also_label(text: str) -> str:
     """The text with a leading read-also label removed."""
     return _LABEL_AT_START.sub("", text, count=1)
+
+
+def read_also_title(text: str) -> str | None:
+    """A read-also link's title: its text without a leading label and a trailing shown date."""
+    return folded_text(_DATE_TAIL.sub("", without_read_also_label(text))) or None
 
 
 def is_read_also_label(text: str | None) -> bool:

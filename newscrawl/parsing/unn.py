@@ -2,16 +2,17 @@
 
 The site is a Next.js app whose classes are CSS-module names with a per-build hash
 (`single-news-card_body__w0_Jb`), so every selector below is a class PREFIX and never
-a hash. See /work/shared/sites/unn.md for what the pages look like and which parts of
-that are seen rather than assumed; where a shape is only assumed (the read-also insert),
-the parser also recognises the content itself (a link ending in `dd.mm.yy, HH:MM`).
+a hash. The shared folder's site notes (`sites/unn.md`) say what the pages look like
+and which parts of that are seen rather than assumed; where a shape is only assumed
+(the read-also insert), the parser also recognises the content itself (a link ending
+in `dd.mm.yy, HH:MM`).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,16 +20,13 @@ from lxml.html import HtmlElement
 
 from newscrawl.items import Article, Link, PublishedSource
 from newscrawl.parsing import urls
-from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.dates import (
-    KYIV,
     READALSO_DATE_AT_END,
     iso_datetime,
-    kyiv_datetime,
+    local_datetime,
     readalso_date,
 )
 from newscrawl.parsing.html import (
-    ARTICLE_JSONLD_TYPES,
     element_text,
     elements_by_class_prefix,
     first_by_class_prefix,
@@ -37,8 +35,9 @@ from newscrawl.parsing.html import (
     parsed_html,
     word_set,
 )
-from newscrawl.parsing.language import language_code
+from newscrawl.parsing.jsonld import jsonld_names, jsonld_section, jsonld_text
 from newscrawl.parsing.readalso import is_read_also_label
+from newscrawl.parsing.ukrainian import UkrainianSiteParser
 from newscrawl.parsing.views import views_from_text
 from newscrawl.text import folded_text
 
@@ -57,19 +56,16 @@ _EXCLUDED_TAGS = word_set(
 _READ_ALSO_HOLDERS = frozenset({"div", "p", "aside", "section", "li"})
 
 
-class UnnParser(SiteParser):
+class UnnParser(UkrainianSiteParser):
     """Article pages of unn.ua (uk `/news/`, en `/en/news/`, ru `/ru/news/`) and AMP copies."""
 
     DOMAINS: ClassVar[tuple[str, ...]] = ("unn.ua",)
-    TIMEZONE: ClassVar[tzinfo | None] = KYIV
     VERSION: ClassVar[str] = "1"
 
     SITE: ClassVar[str] = "unn.ua"
-    LANGUAGES: ClassVar[tuple[str, ...]] = ("uk", "ru", "en")
     HOME: ClassVar[str] = "https://unn.ua/"
     TITLE_SUFFIX: ClassVar[str] = " | УНН"
     URL_LANGUAGES: ClassVar[Mapping[str, str]] = {"en": "en", "ru": "ru"}
-    DEFAULT_LANGUAGE: ClassVar[str | None] = "uk"
 
     # CSS-module class prefixes (component_element__); the hash after "__" varies.
     CARD: ClassVar[str] = "single-news-card_root__"
@@ -96,8 +92,6 @@ class UnnParser(SiteParser):
         "banner",
         "advertising",
     )
-
-    ARTICLE_TYPES: ClassVar[frozenset[str]] = ARTICLE_JSONLD_TYPES
 
     # "/amp/<slug>", "/en/amp/<slug>", "/ru/amp/<slug>": AMP copies of "/…/news/<slug>".
     AMP_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?P<lang>/(?:en|ru))?/amp/(?P<slug>.+)$")
@@ -126,22 +120,18 @@ class UnnParser(SiteParser):
 
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
         root = parsed_html(html)
-        article_url = self.canonical_url_of_page(root, url)
-        article = Article(url=article_url, site=self.SITE, fetched_at=fetched_at)
-        article.alternates = self.alternates_of_page(root, article_url)
-        hint = self.language_hint_of_page(root, article_url)
+        article = self.page_level_article(root, url, fetched_at)
         jsonld = self.jsonld_article_of_page(root)
         card = first_by_class_prefix(root, self.CARD)
         if not self._is_article_page(root, card, jsonld):
             # A listing or error page: nothing of it is an article's field.
-            article.language = language_code(hint)
             return article
         scope = card if card is not None else root
         info_items = elements_by_class_prefix(scope, self.INFO_ITEM)
 
         article.headline = self._headline(root, scope, jsonld)
         article.summary = self._summary(root, scope, jsonld)
-        paragraphs, body_links = self._body(scope, article_url)
+        paragraphs, body_links = self._body(scope, article.url)
         article.body = "\n\n".join(paragraphs) or None
         article.links = body_links
         article.published_at, article.published_source = self._published(
@@ -151,9 +141,10 @@ class UnnParser(SiteParser):
         article.tags = self._tags(scope)
         article.section = self._section(info_items, jsonld, article.tags)
         article.views = self._views(info_items)
-        article.related = self._related(root, article_url, fetched_at)
+        article.related = self._related(root, article.url, fetched_at)
+        # The declared language is the hint for text too short to tell.
         article.language = self.language_of_text(
-            article.body or article.summary or article.headline, hint
+            article.body or article.summary or article.headline, article.language
         )
         return article
 
@@ -182,7 +173,7 @@ class UnnParser(SiteParser):
         text = element_text(heading)
         if text:
             return text
-        title = meta_content(root, "og:title") or _string(jsonld.get("headline"))
+        title = meta_content(root, "og:title") or jsonld_text(jsonld.get("headline"))
         if title:
             return title
         page_title = folded_text(root.findtext(".//title"))
@@ -194,13 +185,13 @@ class UnnParser(SiteParser):
             text
             or meta_content(root, "description")
             or meta_content(root, "og:description")
-            or _string(jsonld.get("description"))
+            or jsonld_text(jsonld.get("description"))
         )
 
     def _published(
         self, info_items: list[HtmlElement], jsonld: dict[str, Any], fetched_at: datetime
     ) -> tuple[datetime | None, PublishedSource | None]:
-        published = iso_datetime(jsonld.get("datePublished"))
+        published = iso_datetime(jsonld.get("datePublished"), self.TIMEZONE)
         if published is not None:
             return published, "jsonld"
         # "<a>Section</a> • June 24 2024, 09:12 AM": the date is one of the parts; the
@@ -209,7 +200,7 @@ class UnnParser(SiteParser):
             for part in element_text(item).split("•"):
                 if views_from_text(part) is not None:
                     continue
-                shown = kyiv_datetime(part, fetched_at)
+                shown = local_datetime(part, fetched_at, self.TIMEZONE)
                 if shown is not None:
                     return shown, "page"
         return None, None
@@ -221,7 +212,7 @@ class UnnParser(SiteParser):
             texts = [element_text(a) for a in anchors] if anchors else [element_text(block)]
             names.extend(t for t in texts if t)
         if not names:
-            names = _jsonld_names(jsonld.get("author"))
+            names = jsonld_names(jsonld.get("author"))
         return list(dict.fromkeys(names))
 
     def _tags(self, scope: HtmlElement) -> list[str]:
@@ -240,10 +231,7 @@ class UnnParser(SiteParser):
                     return text
         # Not every page shows the section in its info line (the seed page does not);
         # the section is then the JSON-LD articleSection or the first tag.
-        section = jsonld.get("articleSection")
-        if isinstance(section, list):
-            section = section[0] if section else None
-        return _string(section) or (tags[0] if tags else None)
+        return jsonld_section(jsonld) or (tags[0] if tags else None)
 
     def _views(self, info_items: list[HtmlElement]) -> int | None:
         # Usually the 2nd item, but any item carrying the views word will do.
@@ -298,7 +286,7 @@ class UnnParser(SiteParser):
                 if part_views is not None:
                     views = views if views is not None else part_views
                 elif shown_at is None:
-                    shown_at = kyiv_datetime(part, fetched_at)
+                    shown_at = local_datetime(part, fetched_at, self.TIMEZONE)
         return shown_at, views
 
     def link_url(self, anchor: HtmlElement | None, base: str) -> str | None:
@@ -385,7 +373,7 @@ class UnnParser(SiteParser):
         if not title:
             title = READALSO_DATE_AT_END.sub("", element_text(anchor)).strip()
         date_text = element_text(first_by_class_prefix(scope, self.READ_ALSO_DATE))
-        shown_at = readalso_date(date_text or element_text(scope))
+        shown_at = readalso_date(date_text or element_text(scope), self.TIMEZONE)
         return Link(kind="read_also", url=url, title=title or None, shown_at=shown_at)
 
 
@@ -459,18 +447,3 @@ class _BodyReader:
         # A "Читайте також:" left behind by a removed read-also insert is no paragraph.
         if text and not is_read_also_label(text):
             self.paragraphs.append(text)
-
-
-def _string(value: Any) -> str | None:
-    return (folded_text(value) or None) if isinstance(value, str) else None
-
-
-def _jsonld_names(value: Any) -> list[str]:
-    """Author names from a JSON-LD author: a name, an object, or a list of either."""
-    if isinstance(value, list):
-        return [name for item in value for name in _jsonld_names(item)]
-    if isinstance(value, dict):
-        name = _string(value.get("name"))
-        return [name] if name else []
-    name = _string(value)
-    return [name] if name else []

@@ -1,0 +1,174 @@
+"""The publication and update dates: JSON-LD, meta tags, `<time datetime>`, visible text.
+
+Only when no ISO value exists anywhere is the visible text read (dateparser, then
+htmldate): it is slow, and a guess. Modified dates never count as published; they
+go to `modified_at`. No date may lie after the fetch, and no update before the
+publication it updates.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from lxml.html import HtmlElement
+
+from newscrawl.items import PublishedSource
+from newscrawl.parsing.generic.page import Page
+from newscrawl.parsing.html import element_text
+from newscrawl.parsing.jsonld import ARTICLE_JSONLD_TYPES, jsonld_types
+from newscrawl.timestamps import aware_datetime
+
+# Meta tags with the publication time, most specific first. Modified times
+# (article:modified_time, og:updated_time) are deliberately absent.
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datePublished",
+    "publishdate",
+    "publish-date",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "DC.date.issued",
+    "dcterms.created",
+    "date",
+)
+_MODIFIED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "dateModified",
+    "last-modified",
+    "dcterms.modified",
+)
+# Classes and itemprops of `<time>` elements that show an update, not the publication.
+_MODIFIED_HINT = re.compile(r"modif|updat|edit", re.IGNORECASE)
+_DIGITS = re.compile(r"\d")
+
+
+def publication(page: Page) -> tuple[datetime | None, PublishedSource | None]:
+    """When the page says the article was published, and which source said so."""
+    ld_values = [page.ld.get("datePublished")] + [
+        obj.get("datePublished")
+        for obj in page.ld_all
+        if obj is not page.ld and jsonld_types(obj) & ARTICLE_JSONLD_TYPES
+    ]
+    dated = page.dated_elements
+    # itemprop="datePublished" and <time pubdate> first: they name the publication.
+    time_values = [
+        value
+        for element in dated
+        if element.get("itemprop") == "datePublished"
+        or (element.tag == "time" and element.get("pubdate") is not None)
+        for value in (element.get("content"), element.get("datetime"))
+    ] + [
+        element.get("datetime")
+        for element in dated
+        # "Updated 10:45" is a <time> too; it must not pass for the publication.
+        if element.tag == "time" and not _is_modified_time(element)
+    ]
+    candidates: list[tuple[Iterable[Any], PublishedSource]] = [
+        (ld_values, "jsonld"),
+        ((page.meta.first(key) for key in _PUBLISHED_META), "meta"),
+        (time_values, "time"),
+    ]
+    for values, source in candidates:
+        for value in values:
+            when = page_datetime(value)
+            # A date after the fetch is a template's "now" or a typo, never the
+            # publication; the next source may still know better.
+            if when is not None and when <= page.fetched_at:
+                return when, source
+    # No ISO value anywhere: only now read the visible text (slow, and a guess).
+    when = _text_date(page)
+    return (when, "text") if when is not None else (None, None)
+
+
+def modified_date(page: Page, published_at: datetime | None) -> datetime | None:
+    """When the page says it was last updated: JSON-LD, meta tags, `<time>`."""
+    values = [
+        page.ld.get("dateModified"),
+        *(page.meta.first(key) for key in _MODIFIED_META),
+        *(
+            value
+            for element in page.dated_elements
+            if element.get("itemprop") == "dateModified"
+            for value in (element.get("content"), element.get("datetime"))
+        ),
+        *(
+            element.get("datetime")
+            for element in page.dated_elements
+            if element.tag == "time" and _is_modified_time(element)
+        ),
+    ]
+    for value in values:
+        when = page_datetime(value)
+        # Like a published date, an update cannot lie after the fetch; nor can it
+        # come before the publication it updates.
+        if when is None or when > page.fetched_at:
+            continue
+        if published_at is None or when >= published_at:
+            return when
+    return None
+
+
+def page_datetime(value: Any) -> datetime | None:
+    """An ISO 8601 (or RFC 2822) value as an aware datetime; no offset means UTC."""
+    parsed = aware_datetime(value)
+    if parsed is not None or not isinstance(value, str) or not value.strip():
+        return parsed
+    try:
+        parsed = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _is_modified_time(element: HtmlElement) -> bool:
+    return bool(_MODIFIED_HINT.search(f"{element.get('class', '')} {element.get('itemprop', '')}"))
+
+
+def _text_date(page: Page) -> datetime | None:
+    for element in page.root.xpath("//time[not(@datetime)]")[:3]:
+        when = _dateparser_date(element_text(element), page.fetched_at)
+        if when is not None:
+            return when
+    from htmldate import find_date  # trafilatura's own date finder, imported lazily
+
+    try:
+        found = find_date(
+            page.root,
+            extensive_search=True,
+            original_date=True,
+            url=page.url,
+            max_date=page.fetched_at.date().isoformat(),
+        )
+    except (ValueError, TypeError):
+        return None
+    when = page_datetime(found)
+    return when if when is not None and when <= page.fetched_at else None
+
+
+def _dateparser_date(text: str, fetched_at: datetime) -> datetime | None:
+    """A shown date ("3. Mai 2024, 10:15 Uhr") read by dateparser; None if it is none."""
+    if not text or len(text) > 64 or not _DIGITS.search(text):
+        return None
+    import dateparser  # lazily: slow to load and rarely needed
+
+    settings = {
+        "RELATIVE_BASE": fetched_at.astimezone(UTC).replace(tzinfo=None),
+        "PREFER_DATES_FROM": "past",
+        "TIMEZONE": "UTC",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+    }
+    try:
+        parsed = dateparser.parse(text, settings=settings)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if parsed is None or parsed > fetched_at:
+        return None
+    return parsed
