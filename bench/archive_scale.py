@@ -49,7 +49,7 @@ import yaml  # noqa: E402
 
 from newscrawl.archive import Archive  # noqa: E402
 from newscrawl.archive.queries import last_article_id, row_counts  # noqa: E402
-from newscrawl.items import Article, Link  # noqa: E402
+from newscrawl.items import Article, Link, LinkKind  # noqa: E402
 
 METADATA = REPO_ROOT / "newscrawl" / "datasette" / "metadata.yaml"
 BATCH = 10_000
@@ -120,7 +120,7 @@ class Synthetic:
         links = []
         for position in range(self.random.choice((1, 2, 2, 3))):
             target = max(0, number - self.random.randint(1, 5000))
-            kind = "read_also" if position < 2 else "inline"
+            kind: LinkKind = "read_also" if position < 2 else "inline"
             links.append(
                 Link(kind=kind, url=self.url(target), title=self._text(8), position=position)
             )

@@ -29,6 +29,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
 import trafilatura  # noqa: E402
+from trafilatura.settings import Document  # noqa: E402
 
 from newscrawl.parsing.decoding import decoded_html  # noqa: E402
 from newscrawl.parsing.generic import GenericParser  # noqa: E402
@@ -69,7 +70,7 @@ def ours(html: str, url: str, fetched_at: datetime) -> dict[str, Any]:
 
 def theirs(html: str, url: str, fetched_at: datetime) -> dict[str, Any]:
     document = trafilatura.bare_extraction(html, url=url, with_metadata=True)
-    if document is None:
+    if not isinstance(document, Document):
         return {}
     data = document.as_dict()
     return {

@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
@@ -51,15 +52,18 @@ Pages = list[tuple[str, str]]
 # the XPath work the parser asks for, wherever it is called from.
 CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("HTML parse", re.compile(r"parsed_html|fromstring|HTMLParser|document_fromstring|feed'")),
-    ("dates", re.compile(r"dateparser|parsers/dates\.py|dateutil|pytz|tzlocal|zoneinfo")),
-    ("language", re.compile(r"langdetect|parsers/language\.py")),
-    ("links", re.compile(r"parsers/links\.py|urllib/parse|w3lib")),
-    ("read-also", re.compile(r"parsers/readalso\.py")),
-    ("views", re.compile(r"parsers/views\.py")),
+    (
+        "dates",
+        re.compile(r"dateparser|parsing/(?:generic/)?dates\.py|dateutil|pytz|tzlocal|zoneinfo"),
+    ),
+    ("language", re.compile(r"langdetect|parsing/language\.py")),
+    ("links", re.compile(r"parsing/(?:urls|generic/links)\.py|urllib/parse|w3lib")),
+    ("read-also", re.compile(r"parsing/readalso\.py")),
+    ("views", re.compile(r"parsing/(?:generic/)?views\.py")),
     ("body (trafilatura)", re.compile(r"trafilatura|justext|htmldate|courlan")),
-    ("JSON-LD", re.compile(r"json/|jsonld")),
-    ("selectors", re.compile(r"lxml|cssselect|parsers/html\.py|xpath")),
-    ("charset", re.compile(r"parsers/charset\.py|charset_normalizer")),
+    ("JSON-LD", re.compile(r"json/|jsonld|parsing/jsonld\.py")),
+    ("selectors", re.compile(r"lxml|cssselect|parsing/html\.py|xpath")),
+    ("charset", re.compile(r"parsing/decoding\.py|charset_normalizer")),
 )
 
 
@@ -67,8 +71,8 @@ def site_pages(parser: SiteParser) -> Pages:
     """The hand-written fixtures of a site parser (and the demo site's pages for UNN)."""
     name = type(parser).__module__.rsplit(".", 1)[-1]
     pages: Pages = []
-    for path in sorted((FIXTURES / name).glob("*.html")):
-        html = decoded_html(path.read_bytes())
+    for fixture in sorted((FIXTURES / name).glob("*.html")):
+        html = decoded_html(fixture.read_bytes())
         found = CANONICAL.search(html)
         pages.append((found.group(1) if found else f"https://{parser.DOMAINS[0]}/", html))
     if "unn.ua" in parser.DOMAINS:
@@ -134,7 +138,7 @@ def breakdown(work: Callable[[str, str], object], pages: Pages) -> dict[str, flo
     return {name: seconds / total for name, seconds in booked.items()}
 
 
-def _category(func: tuple[str, int, str], callers: dict) -> str:
+def _category(func: tuple[str, int, str], callers: dict[Any, Any]) -> str:
     filename, _, function = func
     label = f"{filename}:{function}"
     for name, pattern in CATEGORIES:
