@@ -30,6 +30,10 @@ class Link:
     views: int | None = None
 
 
+# Article fields that describe how the record was made, not the page.
+NOT_PAGE_FIELDS = ("warc_file", "warc_offset", "parser", "fallback_fields")
+
+
 @dataclass
 class Article:
     """One parsed article page. Produced by a parser, never by a spider."""
@@ -56,15 +60,21 @@ class Article:
     # Page: the file relative to the WARC folder and the record's offset in it.
     warc_file: str | None = None
     warc_offset: int | None = None
+    # Provenance: the parser and version whose rules made the record ("unn/2",
+    # "generic/5"), and the fields the generic reading of the page filled in
+    # because the site's rules left them empty (sorted; link kinds by kind).
+    parser: str | None = None
+    fallback_fields: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """What the page says, as JSON-ready data: datetimes become ISO 8601 strings.
 
-        The WARC position is where the archive got the page, not part of it, so
-        it is left out (`newscrawl extract` and the golden files never have one).
+        The WARC position is where the archive got the page, and the provenance
+        how it was read, not part of what the page says, so both are left out
+        (the golden files compare what the page says).
         """
         data = asdict(self)
-        for name in ("warc_file", "warc_offset"):
+        for name in NOT_PAGE_FIELDS:
             del data[name]
         return {name: _jsonable(value) for name, value in data.items()}
 
