@@ -1,4 +1,8 @@
-"""Shared fixtures: local mirrors of the demo site and real `scrapy crawl` runs against them."""
+"""Shared fixtures: local mirrors of the demo site and real `scrapy crawl` runs against them.
+
+Tests that start crawl, `newscrawl` or Datasette subprocesses are marked `e2e`
+(`python -m pytest -m "not e2e"` is the fast loop).
+"""
 
 from __future__ import annotations
 

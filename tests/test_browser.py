@@ -30,7 +30,7 @@ from tests.analyst_archive import (
 )
 
 # Installing chromium downloads ~100 MB; rendering a page takes a few seconds.
-pytestmark = pytest.mark.timeout(1200)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
 INSTALL_TIMEOUT = 900
 RENDER_TIMEOUT = 120

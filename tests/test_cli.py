@@ -61,6 +61,7 @@ def test_extract_url_option_overrides_the_page(capsys: pytest.CaptureFixture[str
     assert record["site"] == "example.com"
 
 
+@pytest.mark.e2e
 def test_crawl_works_from_any_directory(demo_mirror: Mirror, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -88,6 +89,7 @@ def test_crawl_of_an_unknown_spider_fails_clearly(tmp_path: Path) -> None:
     assert "no spider named 'no-such-spider'" in done.stderr
 
 
+@pytest.mark.e2e
 def test_demo_crawls_the_bundled_site_into_data_news_db(tmp_path: Path) -> None:
     done = run_newscrawl(["demo"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -78,6 +78,7 @@ def client_rendered(site: dict[str, Resource]) -> dict[str, Resource]:
 # --- exit codes ---------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_good_run_exits_0_logs_to_a_file_and_records_the_run(
     demo_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -116,6 +117,7 @@ def test_good_run_exits_0_logs_to_a_file_and_records_the_run(
     assert run["share_authors"] == pytest.approx(with_authors / DEMO_PAGES, abs=1e-4)
 
 
+@pytest.mark.e2e
 def test_quiet_run_prints_nothing_when_all_is_well(demo_mirror: Mirror, tmp_path: Path) -> None:
     done = newscrawl(
         ["crawl", "unn", "--quiet", "--db", "news.db", "-a", f"base_url={demo_mirror}", *FAST],
@@ -126,6 +128,7 @@ def test_quiet_run_prints_nothing_when_all_is_well(demo_mirror: Mirror, tmp_path
     assert rows(tmp_path / "news.db", "SELECT count(*) AS n FROM articles")[0]["n"] == DEMO_PAGES
 
 
+@pytest.mark.e2e
 def test_spiders_run_in_sequence_and_the_first_failure_sets_the_exit_code(
     demo_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -152,6 +155,7 @@ def test_spiders_run_in_sequence_and_the_first_failure_sets_the_exit_code(
     assert len(quiet.stderr.splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_layout_change_fetches_pages_but_archives_none_and_exits_5(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:
@@ -177,6 +181,7 @@ def test_layout_change_fetches_pages_but_archives_none_and_exits_5(
     assert "FLAG unn.ua: last run failed (exit 5)" in status.stdout
 
 
+@pytest.mark.e2e
 def test_spider_that_cannot_start_exits_3_and_is_recorded(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     done = newscrawl(
@@ -199,6 +204,7 @@ def test_spider_that_cannot_start_exits_3_and_is_recorded(tmp_path: Path) -> Non
     assert run["finish_reason"] == "not started"
 
 
+@pytest.mark.e2e
 def test_unreachable_site_exits_6(tmp_path: Path) -> None:
     # Nothing listens on port 9 (discard) of this machine: every request is refused.
     done = newscrawl(
@@ -272,6 +278,7 @@ def test_help_documents_every_exit_code() -> None:
 # --- the lock -----------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_an_overlapping_run_is_refused_at_once(start_mirror: StartMirror, tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     site = demo_site()
@@ -312,6 +319,7 @@ def test_an_overlapping_run_is_refused_at_once(start_mirror: StartMirror, tmp_pa
     assert third.returncode == 0, third.stderr
 
 
+@pytest.mark.e2e
 def test_the_lock_file_sits_beside_the_archive_and_frees_itself(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     assert lock_path(db) == tmp_path / "news.db.lock"
@@ -337,6 +345,7 @@ def test_the_lock_file_sits_beside_the_archive_and_frees_itself(tmp_path: Path) 
         assert lock.path == lock_path(db)
 
 
+@pytest.mark.e2e
 def test_a_direct_scrapy_crawl_is_recorded_like_a_newscrawl_run(
     demo_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -356,6 +365,7 @@ def test_a_direct_scrapy_crawl_is_recorded_like_a_newscrawl_run(
         pass
 
 
+@pytest.mark.e2e
 def test_a_direct_scrapy_crawl_stops_at_once_while_another_run_holds_the_archive(
     demo_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -382,6 +392,7 @@ def unrevisited_stories(count: int) -> list[Story]:
     )
 
 
+@pytest.mark.e2e
 def test_second_run_on_an_unchanged_site_costs_under_10_percent(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:
@@ -413,6 +424,7 @@ def unfinished_walks(db: Path) -> list[dict[str, object]]:
     return [dict(row) for row in rows(db, "SELECT * FROM unfinished_crawls")]
 
 
+@pytest.mark.e2e
 def test_a_walk_stopped_early_stays_marked_unfinished_until_one_finishes(
     demo_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -431,6 +443,7 @@ def test_a_walk_stopped_early_stays_marked_unfinished_until_one_finishes(
     assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == DEMO_PAGES
 
 
+@pytest.mark.e2e
 def test_after_an_unfinished_walk_the_listings_go_on_past_its_articles(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:

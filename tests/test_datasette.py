@@ -29,6 +29,8 @@ from newscrawl.testing.demo import Story, Version, demo_stories
 from tests.analyst_archive import VIEWS_GAIN, AnalystArchive, build_analyst_archive
 from tests.conftest import rows
 
+pytestmark = pytest.mark.e2e
+
 STORIES = demo_stories()
 VERSIONS = [v for s in STORIES for v in s.versions.values()]
 BY_URL = {v.url: v for v in VERSIONS}

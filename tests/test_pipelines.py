@@ -393,6 +393,7 @@ print(json.dumps({k: v for k, v in crawler.stats.get_stats().items()
 """
 
 
+@pytest.mark.e2e
 @needs_generic_parser
 def test_a_crawl_runs_every_pipeline_in_order(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
@@ -466,6 +467,7 @@ print(json.dumps({k: v for k, v in crawler.stats.get_stats().items()
 """
 
 
+@pytest.mark.e2e
 def test_a_crawl_stops_with_archive_error_when_the_disk_is_full(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     result = subprocess.run(

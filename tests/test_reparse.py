@@ -93,6 +93,7 @@ def copy_archive(db: Path, to: Path) -> Path:
 # --- rebuilding --------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_reparse_rebuilds_the_archive_the_crawls_made(history: History, tmp_path: Path) -> None:
     done = reparse("--warc", str(history.warc_dir), "--db", str(tmp_path / "news.db"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -109,6 +110,7 @@ def test_reparse_rebuilds_the_archive_the_crawls_made(history: History, tmp_path
     assert "0 records failed" in done.stdout
 
 
+@pytest.mark.e2e
 def test_the_default_warc_folder_and_archive_come_from_the_settings(
     history: History, tmp_path: Path
 ) -> None:
@@ -118,6 +120,7 @@ def test_the_default_warc_folder_and_archive_come_from_the_settings(
     assert archive_dump(tmp_path / "data" / "news.db") == archive_dump(history.db)
 
 
+@pytest.mark.e2e
 def test_reparsing_in_worker_processes_gives_the_same_archive(
     history: History, tmp_path: Path
 ) -> None:
@@ -130,6 +133,7 @@ def test_reparsing_in_worker_processes_gives_the_same_archive(
 # --- idempotence and corrections ----------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_reparse_of_the_crawled_archive_changes_nothing_twice(
     history: History, tmp_path: Path
 ) -> None:
@@ -143,6 +147,7 @@ def test_reparse_of_the_crawled_archive_changes_nothing_twice(
         assert archive_dump(db) == before
 
 
+@pytest.mark.e2e
 def test_a_parser_fix_reaches_archived_articles_without_new_versions(
     history: History, tmp_path: Path
 ) -> None:
@@ -164,6 +169,7 @@ def test_a_parser_fix_reaches_archived_articles_without_new_versions(
     assert archive_dump(db) == before
 
 
+@pytest.mark.e2e
 def test_site_and_since_select_the_records(history: History, tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     warc = str(history.warc_dir)
@@ -184,6 +190,7 @@ def test_a_missing_warc_folder_is_a_usage_error(tmp_path: Path) -> None:
     assert "no such WARC file or folder" in done.stderr
 
 
+@pytest.mark.e2e
 def test_reparse_is_refused_while_a_crawl_holds_the_archive(
     history: History, tmp_path: Path
 ) -> None:
@@ -199,6 +206,7 @@ def test_reparse_is_refused_while_a_crawl_holds_the_archive(
 # --- reporting -------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_records_that_fail_to_parse_are_reported(tmp_path: Path) -> None:
     db = tmp_path / "crawl.db"
     site = demo_site()
@@ -215,6 +223,7 @@ def test_records_that_fail_to_parse_are_reported(tmp_path: Path) -> None:
     assert ".warc.gz@" in failed  # where the record is
 
 
+@pytest.mark.e2e
 def test_progress_is_plain_lines_off_a_terminal(history: History, tmp_path: Path) -> None:
     done = reparse("--warc", str(history.warc_dir), "--db", str(tmp_path / "n.db"), cwd=tmp_path)
     progress = [line for line in done.stderr.splitlines() if line.startswith("reparse: ")]
@@ -222,6 +231,7 @@ def test_progress_is_plain_lines_off_a_terminal(history: History, tmp_path: Path
     assert "\r" not in done.stderr
 
 
+@pytest.mark.e2e
 def test_progress_is_a_bar_on_a_terminal(history: History, tmp_path: Path) -> None:
     controller, terminal = pty.openpty()
     command = [*newscrawl_command(), "reparse", "--warc", str(history.warc_dir),

@@ -56,6 +56,7 @@ def _printed_command(db: Path, port: int, *options: str) -> list[str]:
     return [sys.executable, "-m", "datasette", *command[1:]]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("options", [(), ("--public",)], ids=["local", "public"])
 def test_the_printed_datasette_line_serves_the_same(
     archive: AnalystArchive, options: tuple[str, ...]
@@ -78,6 +79,7 @@ def test_the_printed_datasette_line_serves_the_same(
     assert "datasette-vega" in served["newscrawl"][3]
 
 
+@pytest.mark.e2e
 def test_serve_answers_queries_and_arbitrary_sql(archive: AnalystArchive) -> None:
     port = free_port()
     with running_server(newscrawl_serve(archive.db, port), port) as url:
@@ -90,6 +92,7 @@ def test_serve_answers_queries_and_arbitrary_sql(archive: AnalystArchive) -> Non
         assert [(d["name"], d["is_mutable"]) for d in databases] == [("news", True)]
 
 
+@pytest.mark.e2e
 def test_public_refuses_arbitrary_sql_but_answers_canned_queries(
     archive: AnalystArchive,
 ) -> None:
@@ -111,6 +114,7 @@ def test_public_refuses_arbitrary_sql_but_answers_canned_queries(
         assert 0 < settings["sql_time_limit_ms"] <= 1000
 
 
+@pytest.mark.e2e
 def test_serve_reads_the_archive_while_a_crawl_writes_it(
     archive: AnalystArchive, tmp_path: Path
 ) -> None:
@@ -144,6 +148,7 @@ def test_serve_reads_the_archive_while_a_crawl_writes_it(
     assert after[-1]["views"] == archive.edited.views + 2 * VIEWS_GAIN
 
 
+@pytest.mark.e2e
 def test_an_archive_with_another_name_gets_the_metadata(
     archive: AnalystArchive, tmp_path: Path
 ) -> None:

@@ -10,9 +10,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from newscrawl.archive import Archive
 from newscrawl.crawler.completeness import COMPLETENESS_FIELDS
 from tests.test_cron import newscrawl
+
+pytestmark = pytest.mark.e2e
 
 NOW = datetime(2024, 9, 1, 12, 0, tzinfo=UTC)
 USUAL = {"published_at": 1.0, "views": 0.98, "authors": 0.9, "summary": 1.0, "links": 0.95}

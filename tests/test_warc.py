@@ -26,6 +26,8 @@ from newscrawl.warc import item_records, page_body, record_at, warc_files_in
 from pipelines.normalize import normalize_article
 from tests.conftest import CrawlRun, crawl, rows, run_newscrawl
 
+pytestmark = pytest.mark.e2e
+
 
 @dataclass
 class Crawled:
