@@ -1,4 +1,5 @@
-"""Shared fixtures: local mirrors of the demo site and real `scrapy crawl` runs against them.
+"""Shared fixtures: local mirrors of the demo site, real `scrapy crawl` runs against them,
+and in-process runs of the `newscrawl` command.
 
 Tests that start crawl, `newscrawl` or Datasette subprocesses are marked `e2e`
 (`python -m pytest -m "not e2e"` is the fast loop).
@@ -13,10 +14,12 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from newscrawl.cli import main
 from newscrawl.testing.demo import demo_site
 from newscrawl.testing.mirror import Mirror, Resource, serve
 
@@ -40,6 +43,19 @@ class CrawlRun(subprocess.CompletedProcess[str]):
 
 RunCrawl = Callable[[Sequence[str], Path], CrawlRun]
 StartMirror = Callable[[Mapping[str, Resource]], Mirror]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No NEWSCRAWL_* variables in the test process either.
+
+    newscrawl.settings reads them when it is imported, so a developer's own
+    settings would otherwise reach every in-process run (`newscrawl_in_process`,
+    `reparse_files`, `Archive` defaults), as `subprocess_env` keeps them from
+    subprocesses. Test modules are imported after this hook, and with them the
+    settings.
+    """
+    for name in [name for name in os.environ if name.startswith("NEWSCRAWL_")]:
+        del os.environ[name]
 
 
 @pytest.fixture
@@ -133,6 +149,44 @@ def crawl(args: Sequence[str], db: Path, spider: str = "unn") -> CrawlRun:
 def run_crawl() -> RunCrawl:
     """`crawl` as a fixture, for tests that prefer injection over imports."""
     return crawl
+
+
+@dataclass(frozen=True)
+class InProcessRun:
+    """The exit code and output of `newscrawl.cli.main`, run in the test's process."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+NewscrawlInProcess = Callable[[Sequence[str]], InProcessRun]
+
+
+@pytest.fixture
+def newscrawl_in_process(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> NewscrawlInProcess:
+    """Runs `newscrawl.cli.main(args)` in this process, in the test's `tmp_path`.
+
+    For what the command decides before it starts anything (usage errors, help):
+    a subprocess would only add its start-up. argparse's exits count as the
+    exit code, as they would for the console script.
+    """
+    monkeypatch.chdir(tmp_path)
+    # Help laid out as the console script lays it out in a pipe, whatever this terminal is.
+    monkeypatch.setenv("COLUMNS", "80")
+
+    def run(args: Sequence[str]) -> InProcessRun:
+        capsys.readouterr()  # what the test printed before is not the command's
+        try:
+            code = main(list(args))
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+        out, err = capsys.readouterr()
+        return InProcessRun(code, out, err)
+
+    return run
 
 
 def rows(db: Path, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:

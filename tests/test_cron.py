@@ -26,6 +26,7 @@ from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.demo.stories import Story
 from newscrawl.testing.mirror import Mirror, Resource
 from tests.conftest import (
+    NewscrawlInProcess,
     StartMirror,
     crawl,
     newscrawl_command,
@@ -214,7 +215,9 @@ def test_unreachable_site_exits_6(tmp_path: Path) -> None:
     assert "no page could be fetched" in done.stdout
 
 
-def test_usage_errors_exit_2_before_touching_the_archive(tmp_path: Path) -> None:
+def test_usage_errors_exit_2_before_touching_the_archive(
+    tmp_path: Path, newscrawl_in_process: NewscrawlInProcess
+) -> None:
     cases = [
         ["crawl", "--db", "news.db"],
         ["crawl", "unn", "--all", "--db", "news.db"],
@@ -223,7 +226,7 @@ def test_usage_errors_exit_2_before_touching_the_archive(tmp_path: Path) -> None
         ["crawl", "unn", "--db", "news.db", "-s", "NEWSCRAWL_REVISITS=7d:1d,24h:0"],
     ]
     for args in cases:
-        done = newscrawl(args, tmp_path)
+        done = newscrawl_in_process(args)
         assert done.returncode == ExitCode.USAGE, args
         assert done.stderr.startswith("newscrawl: "), args
     assert not (tmp_path / "news.db").exists()
@@ -261,17 +264,13 @@ def test_verdict_rules_from_stats() -> None:
     assert verdict({**down, **robots_only}) == ExitCode.NOTHING_FETCHED
 
 
-def test_help_documents_every_exit_code() -> None:
-    done = subprocess.run(
-        [*newscrawl_command(), "crawl", "--help"], capture_output=True, text=True, timeout=60
-    )
+def test_help_documents_every_exit_code(newscrawl_in_process: NewscrawlInProcess) -> None:
+    done = newscrawl_in_process(["crawl", "--help"])
     assert done.returncode == 0
     documented = {int(code) for code in re.findall(r"^\s+(\d+)\s", CRAWL_EXIT_CODES, re.M)}
     assert documented == {int(code) for code in ExitCode}
     assert "75  another crawl holds the archive's lock" in done.stdout
-    main_help = subprocess.run(
-        [*newscrawl_command(), "--help"], capture_output=True, text=True, timeout=60
-    )
+    main_help = newscrawl_in_process(["--help"])
     assert "status" in main_help.stdout
 
 

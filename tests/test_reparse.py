@@ -24,7 +24,14 @@ from newscrawl.testing.demo import demo_site
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.mirror import Resource, serve
 from newscrawl.warc import WarcFiles
-from tests.conftest import crawl, newscrawl_command, rows, run_newscrawl, subprocess_env
+from tests.conftest import (
+    NewscrawlInProcess,
+    crawl,
+    newscrawl_command,
+    rows,
+    run_newscrawl,
+    subprocess_env,
+)
 
 T0 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 # Every archived article is due again on every run, whatever its age.
@@ -184,8 +191,10 @@ def test_site_and_since_select_the_records(history: History, tmp_path: Path) -> 
     assert archive_dump(db)["articles"] == archive_dump(history.db)["articles"]
 
 
-def test_a_missing_warc_folder_is_a_usage_error(tmp_path: Path) -> None:
-    done = reparse("--warc", str(tmp_path / "nowhere"), cwd=tmp_path)
+def test_a_missing_warc_folder_is_a_usage_error(
+    tmp_path: Path, newscrawl_in_process: NewscrawlInProcess
+) -> None:
+    done = newscrawl_in_process(["reparse", "--warc", str(tmp_path / "nowhere")])
     assert done.returncode == 2
     assert "no such WARC file or folder" in done.stderr
 

@@ -27,7 +27,7 @@ from tests.analyst_archive import (
     newscrawl_serve,
     running_server,
 )
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, NewscrawlInProcess
 
 QUERIES = sorted(metadata()["databases"]["news"]["queries"])
 
@@ -161,14 +161,11 @@ def test_an_archive_with_another_name_gets_the_metadata(
         assert rows and rows[0]["views"] > 0
 
 
-def test_a_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
-    done = subprocess.run(
-        newscrawl_serve(tmp_path / "missing.db", free_port()),
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
+def test_a_missing_archive_is_a_clear_error(
+    tmp_path: Path, newscrawl_in_process: NewscrawlInProcess
+) -> None:
+    done = newscrawl_in_process(
+        ["serve", "--db", str(tmp_path / "missing.db"), "--port", str(free_port())]
     )
     assert done.returncode == 1
     assert "no archive at" in done.stderr and "newscrawl demo" in done.stderr
