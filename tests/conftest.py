@@ -58,6 +58,20 @@ def pytest_configure(config: pytest.Config) -> None:
         del os.environ[name]
 
 
+@pytest.fixture(autouse=True)
+def _subprocesses_only_in_e2e_tests(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test not marked e2e may start no subprocess, so `-m "not e2e"` stays the fast loop."""
+    if request.node.get_closest_marker("e2e") is not None:
+        return
+
+    def refuse(self: subprocess.Popen[bytes], args: object, *_: object, **__: object) -> None:
+        raise AssertionError(f"this test starts a subprocess, {args!r}: mark it e2e")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
+
+
 @pytest.fixture
 def start_mirror() -> Iterator[StartMirror]:
     """Starts a mirror of the given resources; every mirror stops when the test ends."""
