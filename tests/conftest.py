@@ -1,5 +1,5 @@
 """Shared fixtures: local mirrors of the demo site, real `scrapy crawl` runs against them,
-and in-process runs of the `newscrawl` command.
+the shared crawls that read-only tests look at, and in-process runs of the `newscrawl` command.
 
 Tests that start crawl, `newscrawl` or Datasette subprocesses are marked `e2e`
 (`python -m pytest -m "not e2e"` is the fast loop).
@@ -16,12 +16,16 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from newscrawl.cli import main
 from newscrawl.testing.demo import demo_site
 from newscrawl.testing.mirror import Mirror, Resource, serve
+
+if TYPE_CHECKING:
+    from tests.analyst_archive import AnalystArchive
 
 # The project root (where scrapy.cfg is), found from this file so the tests run
 # from any checkout, not only /work/main.
@@ -163,6 +167,59 @@ def crawl(args: Sequence[str], db: Path, spider: str = "unn") -> CrawlRun:
 def run_crawl() -> RunCrawl:
     """`crawl` as a fixture, for tests that prefer injection over imports."""
     return crawl
+
+
+@dataclass(frozen=True)
+class DemoCrawl:
+    """A finished `scrapy crawl unn` of the demo site into a fresh archive.
+
+    `warc_dir` holds the crawl's WARC files; `mirror.hits` counts what the crawl
+    asked for (the mirror is stopped, so nothing else adds to it).
+    """
+
+    db: Path
+    warc_dir: Path
+    mirror: Mirror
+    run: CrawlRun
+
+    def copy_to(self, folder: Path) -> Path:
+        """The path of a copy of the archive in `folder`, its WARC files in `folder / "warc"`
+        as `crawl` puts them: for a test that writes to the crawl's archive."""
+        db = folder / self.db.name
+        source = sqlite3.connect(self.db)
+        target = sqlite3.connect(db)
+        try:
+            source.backup(target)  # a consistent copy, the WAL folded in
+        finally:
+            source.close()
+            target.close()
+        shutil.copytree(self.warc_dir, folder / "warc")
+        return db
+
+
+@pytest.fixture(scope="session")
+def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> DemoCrawl:
+    """One crawl of the demo site (build "demo", every language) for the whole session.
+
+    Tests only read it; one that writes takes `DemoCrawl.copy_to` first. The
+    spider, WARC, reparse and cron tests each began with this same crawl of
+    their own.
+    """
+    db = tmp_path_factory.mktemp("demo-crawl") / "news.db"
+    with serve(demo_site()) as mirror:
+        run = crawl(["-a", f"base_url={mirror}"], db)
+    assert run.returncode == 0, run.log[-3000:]
+    return DemoCrawl(db, db.parent / "warc", mirror, run)
+
+
+@pytest.fixture(scope="session")
+def analyst_archive(tmp_path_factory: pytest.TempPathFactory) -> AnalystArchive:
+    """The archive of two real `newscrawl crawl` runs (tests/analyst_archive.py), built once
+    for the Datasette, serve and browser tests, which only read it."""
+    # Imported here: tests.analyst_archive imports this module's helpers.
+    from tests.analyst_archive import build_analyst_archive
+
+    return build_analyst_archive(tmp_path_factory.mktemp("analyst"))
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.demo.stories import Story
 from newscrawl.testing.mirror import Mirror, Resource
 from tests.conftest import (
+    DemoCrawl,
     NewscrawlInProcess,
     StartMirror,
     crawl,
@@ -345,11 +346,8 @@ def test_the_lock_file_sits_beside_the_archive_and_frees_itself(tmp_path: Path) 
 
 
 @pytest.mark.e2e
-def test_a_direct_scrapy_crawl_is_recorded_like_a_newscrawl_run(
-    demo_mirror: Mirror, tmp_path: Path
-) -> None:
-    db = tmp_path / "news.db"
-    done = crawl(["-a", f"base_url={demo_mirror}"], db)
+def test_a_direct_scrapy_crawl_is_recorded_like_a_newscrawl_run(demo_crawl: DemoCrawl) -> None:
+    db, done, demo_mirror = demo_crawl.db, demo_crawl.run, demo_crawl.mirror
     assert done.returncode == 0, done.stderr
     (run,) = crawl_runs(db)
     assert run["spider"] == "unn" and run["site"] == "unn.ua"

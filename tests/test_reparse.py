@@ -7,7 +7,6 @@ import pty
 import shutil
 import sqlite3
 import subprocess
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +24,7 @@ from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.mirror import Resource, serve
 from newscrawl.warc import WarcFiles
 from tests.conftest import (
+    DemoCrawl,
     NewscrawlInProcess,
     crawl,
     newscrawl_command,
@@ -48,18 +48,17 @@ class History:
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
-    db = tmp_path_factory.mktemp("history") / "news.db"
+def history(demo_crawl: DemoCrawl, tmp_path_factory: pytest.TempPathFactory) -> History:
+    # The first crawl is the session's: a copy of its archive and WARC files.
+    db = demo_crawl.copy_to(tmp_path_factory.mktemp("history"))
     site = demo_site()
     path = next(p for p in site if p.startswith("/news/"))
+    body = site[path].body.replace(b"</h1>", b" (updated)</h1>", 1)
+    site[path] = Resource(body, site[path].content_type)
     with serve(site) as mirror:
-        first = crawl(["-a", f"base_url={mirror}", *REVISIT_ALL], db)
-        assert first.returncode == 0, first.log[-3000:]
-        body = site[path].body.replace(b"</h1>", b" (updated)</h1>", 1)
-        site[path] = Resource(body, site[path].content_type)
         second = crawl(["-a", f"base_url={mirror}", *REVISIT_ALL], db)
         assert second.returncode == 0, second.log[-3000:]
-    yield History(db, db.parent / "warc", f"https://unn.ua{path}")
+    return History(db, db.parent / "warc", f"https://unn.ua{path}")
 
 
 def reparse(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:

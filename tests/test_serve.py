@@ -20,7 +20,6 @@ from tests.analyst_archive import (
     REVISIT_ALL,
     VIEWS_GAIN,
     AnalystArchive,
-    build_analyst_archive,
     fetch,
     free_port,
     newscrawl_crawl,
@@ -33,8 +32,9 @@ QUERIES = sorted(metadata()["databases"]["news"]["queries"])
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> AnalystArchive:
-    return build_analyst_archive(tmp_path_factory.mktemp("serve"))
+def archive(analyst_archive: AnalystArchive) -> AnalystArchive:
+    """The session's analyst archive (tests/conftest.py), which these tests only read."""
+    return analyst_archive
 
 
 def _json(url: str) -> dict:

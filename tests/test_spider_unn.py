@@ -11,7 +11,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -25,10 +24,10 @@ from newscrawl.items import Page
 from newscrawl.parsing import article_from_page
 from newscrawl.testing.demo import Version, demo_site, demo_stories
 from newscrawl.testing.demo.site import HTML
-from newscrawl.testing.mirror import Mirror, Resource, serve
+from newscrawl.testing.mirror import Mirror, Resource
 from spiders.base import _failure_reason, _feed_date
 from spiders.unn import UnnSpider
-from tests.conftest import REPO_ROOT, StartMirror, crawl, rows
+from tests.conftest import REPO_ROOT, DemoCrawl, StartMirror, crawl, rows
 
 # Each test here runs one or more real crawls of a few seconds each.
 pytestmark = pytest.mark.timeout(300)
@@ -46,12 +45,11 @@ class FullCrawl:
 
 
 @pytest.fixture(scope="module")
-def full_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullCrawl]:
-    """One complete crawl of build "a" of the demo site, shared by the read-only tests."""
-    db = tmp_path_factory.mktemp("full") / "news.db"
-    with serve(demo_site("a")) as mirror:
-        run = crawl(["-a", f"base_url={mirror}"], db)
-        yield FullCrawl(db, mirror, run.log, run.returncode)
+def full_crawl(demo_crawl: DemoCrawl) -> FullCrawl:
+    """The session's complete crawl of the demo site (build "demo"), read by these tests."""
+    return FullCrawl(
+        demo_crawl.db, demo_crawl.mirror, demo_crawl.run.log, demo_crawl.run.returncode
+    )
 
 
 def _articles(db: Path) -> dict[str, dict[str, object]]:
@@ -253,7 +251,7 @@ def test_incremental_crawl_adds_snapshots_not_duplicates(
     db = _copy_archive(full_crawl.db, tmp_path / "news.db")
     before = _articles(db)
     snapshots_before = _snapshot_count(db)
-    later = start_mirror(demo_site("a", views_offset=100))
+    later = start_mirror(demo_site(views_offset=100))
 
     run = crawl(["-a", f"base_url={later}"], db)
 
