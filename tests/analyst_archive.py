@@ -4,8 +4,9 @@ Between the runs the mirror turns into "the same site some hours later": every
 view count grows by `VIEWS_GAIN` and one article's headline is edited. So the
 archive holds snapshot series, an updated article with a superseded version,
 and two recorded crawl runs, all written by the real crawler. The Datasette,
-serve and browser tests build one each (module-scoped), and compute what they
-expect from the demo stories and from what the mirror served.
+serve and browser tests share one (the session fixture `analyst_archive` in
+tests/conftest.py), and compute what they expect from the demo stories and from
+what the mirror served.
 """
 
 from __future__ import annotations

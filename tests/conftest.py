@@ -1,4 +1,9 @@
-"""Shared fixtures: local mirrors of the demo site and real `scrapy crawl` runs against them."""
+"""Shared fixtures: local mirrors of the demo site, real `scrapy crawl` runs against them,
+the shared crawls that read-only tests look at, and in-process runs of the `newscrawl` command.
+
+Tests that start crawl, `newscrawl` or Datasette subprocesses are marked `e2e`
+(`python -m pytest -m "not e2e"` is the fast loop).
+"""
 
 from __future__ import annotations
 
@@ -9,15 +14,20 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from newscrawl.cli import main
 from newscrawl.items import Article, Link
 from newscrawl.testing.demo import demo_site
 from newscrawl.testing.mirror import Mirror, Resource, serve
+
+if TYPE_CHECKING:
+    from tests.analyst_archive import AnalystArchive
 
 # The project root (where scrapy.cfg is), found from this file so the tests run
 # from any checkout, not only /work/main.
@@ -39,6 +49,33 @@ class CrawlRun(subprocess.CompletedProcess[str]):
 
 RunCrawl = Callable[[Sequence[str], Path], CrawlRun]
 StartMirror = Callable[[Mapping[str, Resource]], Mirror]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No NEWSCRAWL_* variables in the test process either.
+
+    newscrawl.settings reads them when it is imported, so a developer's own
+    settings would otherwise reach every in-process run (`newscrawl_in_process`,
+    `reparse_files`, `Archive` defaults), as `subprocess_env` keeps them from
+    subprocesses. Test modules are imported after this hook, and with them the
+    settings.
+    """
+    for name in [name for name in os.environ if name.startswith("NEWSCRAWL_")]:
+        del os.environ[name]
+
+
+@pytest.fixture(autouse=True)
+def _subprocesses_only_in_e2e_tests(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test not marked e2e may start no subprocess, so `-m "not e2e"` stays the fast loop."""
+    if request.node.get_closest_marker("e2e") is not None:
+        return
+
+    def refuse(self: subprocess.Popen[bytes], args: object, *_: object, **__: object) -> None:
+        raise AssertionError(f"this test starts a subprocess, {args!r}: mark it e2e")
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", refuse)
 
 
 @pytest.fixture
@@ -132,6 +169,97 @@ def crawl(args: Sequence[str], db: Path, spider: str = "unn") -> CrawlRun:
 def run_crawl() -> RunCrawl:
     """`crawl` as a fixture, for tests that prefer injection over imports."""
     return crawl
+
+
+@dataclass(frozen=True)
+class DemoCrawl:
+    """A finished `scrapy crawl unn` of the demo site into a fresh archive.
+
+    `warc_dir` holds the crawl's WARC files; `mirror.hits` counts what the crawl
+    asked for (the mirror is stopped, so nothing else adds to it).
+    """
+
+    db: Path
+    warc_dir: Path
+    mirror: Mirror
+    run: CrawlRun
+
+    def copy_to(self, folder: Path) -> Path:
+        """The path of a copy of the archive in `folder`, its WARC files in `folder / "warc"`
+        as `crawl` puts them: for a test that writes to the crawl's archive."""
+        db = folder / self.db.name
+        source = sqlite3.connect(self.db)
+        target = sqlite3.connect(db)
+        try:
+            source.backup(target)  # a consistent copy, the WAL folded in
+        finally:
+            source.close()
+            target.close()
+        shutil.copytree(self.warc_dir, folder / "warc")
+        return db
+
+
+@pytest.fixture(scope="session")
+def demo_crawl(tmp_path_factory: pytest.TempPathFactory) -> DemoCrawl:
+    """One crawl of the demo site (build "demo", every language) for the whole session.
+
+    Tests only read it; one that writes takes `DemoCrawl.copy_to` first. The
+    spider, WARC, reparse and cron tests each began with this same crawl of
+    their own.
+    """
+    db = tmp_path_factory.mktemp("demo-crawl") / "news.db"
+    with serve(demo_site()) as mirror:
+        run = crawl(["-a", f"base_url={mirror}"], db)
+    assert run.returncode == 0, run.log[-3000:]
+    return DemoCrawl(db, db.parent / "warc", mirror, run)
+
+
+@pytest.fixture(scope="session")
+def analyst_archive(tmp_path_factory: pytest.TempPathFactory) -> AnalystArchive:
+    """The archive of two real `newscrawl crawl` runs (tests/analyst_archive.py), built once
+    for the Datasette, serve and browser tests, which only read it."""
+    # Imported here: tests.analyst_archive imports this module's helpers.
+    from tests.analyst_archive import build_analyst_archive
+
+    return build_analyst_archive(tmp_path_factory.mktemp("analyst"))
+
+
+@dataclass(frozen=True)
+class InProcessRun:
+    """The exit code and output of `newscrawl.cli.main`, run in the test's process."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+NewscrawlInProcess = Callable[[Sequence[str]], InProcessRun]
+
+
+@pytest.fixture
+def newscrawl_in_process(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> NewscrawlInProcess:
+    """Runs `newscrawl.cli.main(args)` in this process, in the test's `tmp_path`.
+
+    For what the command decides before it starts anything (usage errors, help):
+    a subprocess would only add its start-up. argparse's exits count as the
+    exit code, as they would for the console script.
+    """
+    monkeypatch.chdir(tmp_path)
+    # Help laid out as the console script lays it out in a pipe, whatever this terminal is.
+    monkeypatch.setenv("COLUMNS", "80")
+
+    def run(args: Sequence[str]) -> InProcessRun:
+        capsys.readouterr()  # what the test printed before is not the command's
+        try:
+            code = main(list(args))
+        except SystemExit as stop:
+            code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+        out, err = capsys.readouterr()
+        return InProcessRun(code, out, err)
+
+    return run
 
 
 def rows(db: Path, sql: str, params: Sequence[object] = ()) -> list[sqlite3.Row]:

@@ -23,14 +23,13 @@ from newscrawl.datasette.server import metadata
 from newscrawl.testing.demo import demo_stories
 from tests.analyst_archive import (
     AnalystArchive,
-    build_analyst_archive,
     free_port,
     newscrawl_serve,
     running_server,
 )
 
 # Installing chromium downloads ~100 MB; rendering a page takes a few seconds.
-pytestmark = pytest.mark.timeout(1200)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(1200)]
 
 INSTALL_TIMEOUT = 900
 RENDER_TIMEOUT = 120
@@ -80,8 +79,9 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> AnalystArchive:
-    return build_analyst_archive(tmp_path_factory.mktemp("browser"))
+def archive(analyst_archive: AnalystArchive) -> AnalystArchive:
+    """The session's analyst archive (tests/conftest.py), which these tests only read."""
+    return analyst_archive
 
 
 @pytest.fixture(scope="module")

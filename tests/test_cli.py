@@ -1,11 +1,11 @@
-"""The `newscrawl` command, run as a user would: the installed console script, any directory."""
+"""The `newscrawl` command: crawls run as a user would run them, the installed console script
+in any directory; what the command decides before starting anything runs in-process."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from newscrawl.cli import main
 from newscrawl.runs.verdict import ExitCode
 from newscrawl.testing.demo import demo_stories
 from newscrawl.testing.mirror import Mirror
-from tests.conftest import newscrawl_command, run_newscrawl
+from tests.conftest import NewscrawlInProcess, run_newscrawl
 
 FIXTURES = Path(__file__).parent / "fixtures" / "unn"
 SEED_AMP_URL = (
@@ -61,6 +61,7 @@ def test_extract_url_option_overrides_the_page(capsys: pytest.CaptureFixture[str
     assert record["site"] == "example.com"
 
 
+@pytest.mark.e2e
 def test_crawl_works_from_any_directory(demo_mirror: Mirror, tmp_path: Path) -> None:
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -82,12 +83,13 @@ def test_crawl_works_from_any_directory(demo_mirror: Mirror, tmp_path: Path) -> 
     assert count == english
 
 
-def test_crawl_of_an_unknown_spider_fails_clearly(tmp_path: Path) -> None:
-    done = run_newscrawl(["crawl", "no-such-spider", "--db", "x.db"], cwd=tmp_path)
+def test_crawl_of_an_unknown_spider_fails_clearly(newscrawl_in_process: NewscrawlInProcess) -> None:
+    done = newscrawl_in_process(["crawl", "no-such-spider", "--db", "x.db"])
     assert done.returncode == 2
     assert "no spider named 'no-such-spider'" in done.stderr
 
 
+@pytest.mark.e2e
 def test_demo_crawls_the_bundled_site_into_data_news_db(tmp_path: Path) -> None:
     done = run_newscrawl(["demo"], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
@@ -106,23 +108,20 @@ def test_demo_crawls_the_bundled_site_into_data_news_db(tmp_path: Path) -> None:
     assert str(db_path.resolve()) in out
 
 
-def test_help_lists_every_command() -> None:
-    done = subprocess.run(
-        [*newscrawl_command(), "--help"], capture_output=True, text=True, timeout=60
-    )
+def test_help_lists_every_command(newscrawl_in_process: NewscrawlInProcess) -> None:
+    done = newscrawl_in_process(["--help"])
     assert done.returncode == 0
     for command in ("crawl", "extract", "demo"):
         assert command in done.stdout
 
 
 def test_crawl_into_an_unwritable_archive_fails_before_fetching(
-    demo_mirror: Mirror, tmp_path: Path
+    demo_mirror: Mirror, tmp_path: Path, newscrawl_in_process: NewscrawlInProcess
 ) -> None:
     not_a_folder = tmp_path / "file"
     not_a_folder.write_text("a file where the archive's folder should be")
-    done = run_newscrawl(
-        ["crawl", "unn", "--db", str(not_a_folder / "news.db"), "-a", f"base_url={demo_mirror}"],
-        cwd=tmp_path,
+    done = newscrawl_in_process(
+        ["crawl", "unn", "--db", str(not_a_folder / "news.db"), "-a", f"base_url={demo_mirror}"]
     )
     assert done.returncode == ExitCode.FAILED_TO_START
     assert f"newscrawl: cannot open the archive {not_a_folder / 'news.db'}" in done.stderr
@@ -130,7 +129,9 @@ def test_crawl_into_an_unwritable_archive_fails_before_fetching(
     assert sum(demo_mirror.hits.values()) == 0
 
 
-def test_malformed_spider_argument_is_a_usage_error(tmp_path: Path) -> None:
-    done = run_newscrawl(["crawl", "unn", "-a", "languages"], cwd=tmp_path)
+def test_malformed_spider_argument_is_a_usage_error(
+    newscrawl_in_process: NewscrawlInProcess,
+) -> None:
+    done = newscrawl_in_process(["crawl", "unn", "-a", "languages"])
     assert done.returncode == 2
     assert "-a expects NAME=VALUE" in done.stderr

@@ -30,6 +30,8 @@ from newscrawl.warc.reader import item_records, page_body, record_at, warc_files
 from pipelines.normalize import normalize_article
 from tests.conftest import REPO_ROOT, crawl, rows, run_newscrawl
 
+pytestmark = pytest.mark.e2e
+
 # Every article of the demo site, in every language (AMP copies map to these).
 ARTICLES = sum(len(story.versions) for story in demo_stories())
 

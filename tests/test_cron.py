@@ -27,6 +27,8 @@ from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.demo.stories import Story
 from newscrawl.testing.mirror import Mirror, Resource
 from tests.conftest import (
+    DemoCrawl,
+    NewscrawlInProcess,
     StartMirror,
     crawl,
     newscrawl_command,
@@ -79,6 +81,7 @@ def client_rendered(site: dict[str, Resource]) -> dict[str, Resource]:
 # --- exit codes ---------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_good_run_exits_0_logs_to_a_file_and_records_the_run(
     demo_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -117,6 +120,7 @@ def test_good_run_exits_0_logs_to_a_file_and_records_the_run(
     assert run["share_authors"] == pytest.approx(with_authors / DEMO_PAGES, abs=1e-4)
 
 
+@pytest.mark.e2e
 def test_quiet_run_prints_nothing_when_all_is_well(demo_mirror: Mirror, tmp_path: Path) -> None:
     done = newscrawl(
         ["crawl", "unn", "--quiet", "--db", "news.db", "-a", f"base_url={demo_mirror}", *FAST],
@@ -127,6 +131,7 @@ def test_quiet_run_prints_nothing_when_all_is_well(demo_mirror: Mirror, tmp_path
     assert rows(tmp_path / "news.db", "SELECT count(*) AS n FROM articles")[0]["n"] == DEMO_PAGES
 
 
+@pytest.mark.e2e
 def test_spiders_run_in_sequence_and_the_first_failure_sets_the_exit_code(
     demo_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -153,6 +158,7 @@ def test_spiders_run_in_sequence_and_the_first_failure_sets_the_exit_code(
     assert len(quiet.stderr.splitlines()) == 1
 
 
+@pytest.mark.e2e
 def test_layout_change_fetches_pages_but_archives_none_and_exits_5(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:
@@ -178,6 +184,7 @@ def test_layout_change_fetches_pages_but_archives_none_and_exits_5(
     assert "FLAG unn.ua: last run failed (exit 5)" in status.stdout
 
 
+@pytest.mark.e2e
 def test_spider_that_cannot_start_exits_3_and_is_recorded(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     done = newscrawl(
@@ -200,6 +207,7 @@ def test_spider_that_cannot_start_exits_3_and_is_recorded(tmp_path: Path) -> Non
     assert run["finish_reason"] == "not started"
 
 
+@pytest.mark.e2e
 def test_unreachable_site_exits_6(tmp_path: Path) -> None:
     # Nothing listens on port 9 (discard) of this machine: every request is refused.
     done = newscrawl(
@@ -209,7 +217,9 @@ def test_unreachable_site_exits_6(tmp_path: Path) -> None:
     assert "no page could be fetched" in done.stdout
 
 
-def test_usage_errors_exit_2_before_touching_the_archive(tmp_path: Path) -> None:
+def test_usage_errors_exit_2_before_touching_the_archive(
+    tmp_path: Path, newscrawl_in_process: NewscrawlInProcess
+) -> None:
     cases = [
         ["crawl", "--db", "news.db"],
         ["crawl", "unn", "--all", "--db", "news.db"],
@@ -218,7 +228,7 @@ def test_usage_errors_exit_2_before_touching_the_archive(tmp_path: Path) -> None
         ["crawl", "unn", "--db", "news.db", "-s", "NEWSCRAWL_REVISITS=7d:1d,24h:0"],
     ]
     for args in cases:
-        done = newscrawl(args, tmp_path)
+        done = newscrawl_in_process(args)
         assert done.returncode == ExitCode.USAGE, args
         assert done.stderr.startswith("newscrawl: "), args
     assert not (tmp_path / "news.db").exists()
@@ -256,23 +266,20 @@ def test_verdict_rules_from_stats() -> None:
     assert verdict({**down, **robots_only}) == ExitCode.NOTHING_FETCHED
 
 
-def test_help_documents_every_exit_code() -> None:
-    done = subprocess.run(
-        [*newscrawl_command(), "crawl", "--help"], capture_output=True, text=True, timeout=60
-    )
+def test_help_documents_every_exit_code(newscrawl_in_process: NewscrawlInProcess) -> None:
+    done = newscrawl_in_process(["crawl", "--help"])
     assert done.returncode == 0
     documented = {int(code) for code in re.findall(r"^\s+(\d+)\s", CRAWL_EXIT_CODES, re.M)}
     assert documented == {int(code) for code in ExitCode}
     assert "75  another crawl holds the archive's lock" in done.stdout
-    main_help = subprocess.run(
-        [*newscrawl_command(), "--help"], capture_output=True, text=True, timeout=60
-    )
+    main_help = newscrawl_in_process(["--help"])
     assert "status" in main_help.stdout
 
 
 # --- the lock -----------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_an_overlapping_run_is_refused_at_once(start_mirror: StartMirror, tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     site = demo_site()
@@ -313,6 +320,7 @@ def test_an_overlapping_run_is_refused_at_once(start_mirror: StartMirror, tmp_pa
     assert third.returncode == 0, third.stderr
 
 
+@pytest.mark.e2e
 def test_the_lock_file_sits_beside_the_archive_and_frees_itself(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     assert lock_path(db) == tmp_path / "news.db.lock"
@@ -338,11 +346,9 @@ def test_the_lock_file_sits_beside_the_archive_and_frees_itself(tmp_path: Path) 
         assert lock.path == lock_path(db)
 
 
-def test_a_direct_scrapy_crawl_is_recorded_like_a_newscrawl_run(
-    demo_mirror: Mirror, tmp_path: Path
-) -> None:
-    db = tmp_path / "news.db"
-    done = crawl(["-a", f"base_url={demo_mirror}"], db)
+@pytest.mark.e2e
+def test_a_direct_scrapy_crawl_is_recorded_like_a_newscrawl_run(demo_crawl: DemoCrawl) -> None:
+    db, done, demo_mirror = demo_crawl.db, demo_crawl.run, demo_crawl.mirror
     assert done.returncode == 0, done.stderr
     (run,) = crawl_runs(db)
     assert run["spider"] == "unn" and run["site"] == "unn.ua"
@@ -357,6 +363,7 @@ def test_a_direct_scrapy_crawl_is_recorded_like_a_newscrawl_run(
         pass
 
 
+@pytest.mark.e2e
 def test_a_direct_scrapy_crawl_stops_at_once_while_another_run_holds_the_archive(
     demo_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -383,6 +390,7 @@ def unrevisited_stories(count: int) -> list[Story]:
     )
 
 
+@pytest.mark.e2e
 def test_second_run_on_an_unchanged_site_costs_under_10_percent(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:
@@ -414,6 +422,7 @@ def unfinished_walks(db: Path) -> list[dict[str, object]]:
     return [dict(row) for row in rows(db, "SELECT * FROM unfinished_crawls")]
 
 
+@pytest.mark.e2e
 def test_a_walk_stopped_early_stays_marked_unfinished_until_one_finishes(
     demo_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -432,6 +441,7 @@ def test_a_walk_stopped_early_stays_marked_unfinished_until_one_finishes(
     assert rows(db, "SELECT count(*) AS n FROM articles")[0]["n"] == DEMO_PAGES
 
 
+@pytest.mark.e2e
 def test_after_an_unfinished_walk_the_listings_go_on_past_its_articles(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:

@@ -26,8 +26,10 @@ from newscrawl.archive import migrations
 from newscrawl.datasette.server import metadata
 from newscrawl.runs.health import site_health
 from newscrawl.testing.demo import Story, Version, demo_stories
-from tests.analyst_archive import VIEWS_GAIN, AnalystArchive, build_analyst_archive
+from tests.analyst_archive import VIEWS_GAIN, AnalystArchive
 from tests.conftest import rows
+
+pytestmark = pytest.mark.e2e
 
 STORIES = demo_stories()
 VERSIONS = [v for s in STORIES for v in s.versions.values()]
@@ -38,8 +40,9 @@ ALL_TIME = {"since": "2000-01-01"}
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> AnalystArchive:
-    return build_analyst_archive(tmp_path_factory.mktemp("datasette"))
+def archive(analyst_archive: AnalystArchive) -> AnalystArchive:
+    """The session's analyst archive (tests/conftest.py), which these tests only read."""
+    return analyst_archive
 
 
 def get(db: Path, path: str, *, status: int = 200) -> Any:

@@ -389,6 +389,7 @@ def stats_and_stderr_of_crawl(
     return json.loads(result.stdout.strip().splitlines()[-1]), result.stderr
 
 
+@pytest.mark.e2e
 def test_a_crawl_runs_every_pipeline_in_order(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     parse = """
@@ -417,6 +418,7 @@ def test_a_crawl_runs_every_pipeline_in_order(tmp_path: Path) -> None:
         assert archive.known_urls(["https://unn.ua/news/a"]) == {"https://unn.ua/news/a"}
 
 
+@pytest.mark.e2e
 def test_a_crawl_stops_with_archive_error_when_the_disk_is_full(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     parse = """

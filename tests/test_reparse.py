@@ -23,7 +23,15 @@ from newscrawl.testing.demo import demo_site
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.mirror import Resource, serve
 from newscrawl.warc.writer import WarcFiles
-from tests.conftest import crawl, newscrawl_command, rows, run_newscrawl, subprocess_env
+from tests.conftest import (
+    DemoCrawl,
+    NewscrawlInProcess,
+    crawl,
+    newscrawl_command,
+    rows,
+    run_newscrawl,
+    subprocess_env,
+)
 
 T0 = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 # Every archived article is due again on every run, whatever its age.
@@ -40,15 +48,14 @@ class History:
 
 
 @pytest.fixture(scope="module")
-def history(tmp_path_factory: pytest.TempPathFactory) -> History:
-    db = tmp_path_factory.mktemp("history") / "news.db"
+def history(demo_crawl: DemoCrawl, tmp_path_factory: pytest.TempPathFactory) -> History:
+    # The first crawl is the session's: a copy of its archive and WARC files.
+    db = demo_crawl.copy_to(tmp_path_factory.mktemp("history"))
     site = demo_site()
     path = next(p for p in site if p.startswith("/news/"))
+    body = site[path].body.replace(b"</h1>", b" (updated)</h1>", 1)
+    site[path] = Resource(body, site[path].content_type)
     with serve(site) as mirror:
-        first = crawl(["-a", f"base_url={mirror}", *REVISIT_ALL], db)
-        assert first.returncode == 0, first.log[-3000:]
-        body = site[path].body.replace(b"</h1>", b" (updated)</h1>", 1)
-        site[path] = Resource(body, site[path].content_type)
         second = crawl(["-a", f"base_url={mirror}", *REVISIT_ALL], db)
         assert second.returncode == 0, second.log[-3000:]
     return History(db, db.parent / "warc", f"https://unn.ua{path}")
@@ -92,6 +99,7 @@ def copy_archive(db: Path, to: Path) -> Path:
 # --- rebuilding --------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_reparse_rebuilds_the_archive_the_crawls_made(history: History, tmp_path: Path) -> None:
     done = reparse("--warc", str(history.warc_dir), "--db", str(tmp_path / "news.db"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
@@ -108,6 +116,7 @@ def test_reparse_rebuilds_the_archive_the_crawls_made(history: History, tmp_path
     assert "0 records failed" in done.stdout
 
 
+@pytest.mark.e2e
 def test_the_default_warc_folder_and_archive_come_from_the_settings(
     history: History, tmp_path: Path
 ) -> None:
@@ -117,6 +126,7 @@ def test_the_default_warc_folder_and_archive_come_from_the_settings(
     assert archive_dump(tmp_path / "data" / "news.db") == archive_dump(history.db)
 
 
+@pytest.mark.e2e
 def test_reparsing_in_worker_processes_gives_the_same_archive(
     history: History, tmp_path: Path
 ) -> None:
@@ -129,6 +139,7 @@ def test_reparsing_in_worker_processes_gives_the_same_archive(
 # --- idempotence and corrections ----------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_reparse_of_the_crawled_archive_changes_nothing_twice(
     history: History, tmp_path: Path
 ) -> None:
@@ -142,6 +153,7 @@ def test_reparse_of_the_crawled_archive_changes_nothing_twice(
         assert archive_dump(db) == before
 
 
+@pytest.mark.e2e
 def test_a_parser_fix_reaches_archived_articles_without_new_versions(
     history: History, tmp_path: Path
 ) -> None:
@@ -163,6 +175,7 @@ def test_a_parser_fix_reaches_archived_articles_without_new_versions(
     assert archive_dump(db) == before
 
 
+@pytest.mark.e2e
 def test_site_and_since_select_the_records(history: History, tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     warc = str(history.warc_dir)
@@ -177,12 +190,15 @@ def test_site_and_since_select_the_records(history: History, tmp_path: Path) -> 
     assert archive_dump(db)["articles"] == archive_dump(history.db)["articles"]
 
 
-def test_a_missing_warc_folder_is_a_usage_error(tmp_path: Path) -> None:
-    done = reparse("--warc", str(tmp_path / "nowhere"), cwd=tmp_path)
+def test_a_missing_warc_folder_is_a_usage_error(
+    tmp_path: Path, newscrawl_in_process: NewscrawlInProcess
+) -> None:
+    done = newscrawl_in_process(["reparse", "--warc", str(tmp_path / "nowhere")])
     assert done.returncode == 2
     assert "no such WARC file or folder" in done.stderr
 
 
+@pytest.mark.e2e
 def test_reparse_is_refused_while_a_crawl_holds_the_archive(
     history: History, tmp_path: Path
 ) -> None:
@@ -198,6 +214,7 @@ def test_reparse_is_refused_while_a_crawl_holds_the_archive(
 # --- reporting -------------------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_records_that_fail_to_parse_are_reported(tmp_path: Path) -> None:
     db = tmp_path / "crawl.db"
     site = demo_site()
@@ -214,6 +231,7 @@ def test_records_that_fail_to_parse_are_reported(tmp_path: Path) -> None:
     assert ".warc.gz@" in failed  # where the record is
 
 
+@pytest.mark.e2e
 def test_progress_is_plain_lines_off_a_terminal(history: History, tmp_path: Path) -> None:
     done = reparse("--warc", str(history.warc_dir), "--db", str(tmp_path / "n.db"), cwd=tmp_path)
     progress = [line for line in done.stderr.splitlines() if line.startswith("reparse: ")]
@@ -221,6 +239,7 @@ def test_progress_is_plain_lines_off_a_terminal(history: History, tmp_path: Path
     assert "\r" not in done.stderr
 
 
+@pytest.mark.e2e
 def test_progress_is_a_bar_on_a_terminal(history: History, tmp_path: Path) -> None:
     controller, terminal = pty.openpty()
     command = [*newscrawl_command(), "reparse", "--warc", str(history.warc_dir),

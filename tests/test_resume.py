@@ -16,7 +16,7 @@ from newscrawl.testing.mirror import Resource
 from tests.conftest import StartMirror, newscrawl_command, rows, subprocess_env
 from tests.test_cron import FAST, crawl_runs, newscrawl
 
-pytestmark = pytest.mark.timeout(300)
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
 STORIES = 40
 

@@ -94,6 +94,7 @@ def _site(stories: list[Story], views_offset: int) -> dict:
     return demo_site("r", stories=stories, views_offset=views_offset)
 
 
+@pytest.mark.e2e
 def test_revisits_add_view_snapshots_on_schedule(start_mirror: StartMirror, tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     stories = generated_stories(0, T0, ages=list(AGES.values()), views=500)
@@ -187,6 +188,7 @@ def _three_articles_crawled_at_t0(
     return db, mirror, args
 
 
+@pytest.mark.e2e
 def test_revisits_can_be_switched_off(start_mirror: StartMirror, tmp_path: Path) -> None:
     db, mirror, args = _three_articles_crawled_at_t0(start_mirror, tmp_path)
 
@@ -198,6 +200,7 @@ def test_revisits_can_be_switched_off(start_mirror: StartMirror, tmp_path: Path)
     assert crawl_runs(db)[-1]["revisits"] == 0
 
 
+@pytest.mark.e2e
 def test_revisits_per_run_can_be_capped_youngest_first(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:

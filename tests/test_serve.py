@@ -20,21 +20,21 @@ from tests.analyst_archive import (
     REVISIT_ALL,
     VIEWS_GAIN,
     AnalystArchive,
-    build_analyst_archive,
     fetch,
     free_port,
     newscrawl_crawl,
     newscrawl_serve,
     running_server,
 )
-from tests.conftest import REPO_ROOT
+from tests.conftest import REPO_ROOT, NewscrawlInProcess
 
 QUERIES = sorted(metadata()["databases"]["news"]["queries"])
 
 
 @pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> AnalystArchive:
-    return build_analyst_archive(tmp_path_factory.mktemp("serve"))
+def archive(analyst_archive: AnalystArchive) -> AnalystArchive:
+    """The session's analyst archive (tests/conftest.py), which these tests only read."""
+    return analyst_archive
 
 
 def _json(url: str) -> dict:
@@ -56,6 +56,7 @@ def _printed_command(db: Path, port: int, *options: str) -> list[str]:
     return [sys.executable, "-m", "datasette", *command[1:]]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("options", [(), ("--public",)], ids=["local", "public"])
 def test_the_printed_datasette_line_serves_the_same(
     archive: AnalystArchive, options: tuple[str, ...]
@@ -78,6 +79,7 @@ def test_the_printed_datasette_line_serves_the_same(
     assert "datasette-vega" in served["newscrawl"][3]
 
 
+@pytest.mark.e2e
 def test_serve_answers_queries_and_arbitrary_sql(archive: AnalystArchive) -> None:
     port = free_port()
     with running_server(newscrawl_serve(archive.db, port), port) as url:
@@ -90,6 +92,7 @@ def test_serve_answers_queries_and_arbitrary_sql(archive: AnalystArchive) -> Non
         assert [(d["name"], d["is_mutable"]) for d in databases] == [("news", True)]
 
 
+@pytest.mark.e2e
 def test_public_refuses_arbitrary_sql_but_answers_canned_queries(
     archive: AnalystArchive,
 ) -> None:
@@ -111,6 +114,7 @@ def test_public_refuses_arbitrary_sql_but_answers_canned_queries(
         assert 0 < settings["sql_time_limit_ms"] <= 1000
 
 
+@pytest.mark.e2e
 def test_serve_reads_the_archive_while_a_crawl_writes_it(
     archive: AnalystArchive, tmp_path: Path
 ) -> None:
@@ -144,6 +148,7 @@ def test_serve_reads_the_archive_while_a_crawl_writes_it(
     assert after[-1]["views"] == archive.edited.views + 2 * VIEWS_GAIN
 
 
+@pytest.mark.e2e
 def test_an_archive_with_another_name_gets_the_metadata(
     archive: AnalystArchive, tmp_path: Path
 ) -> None:
@@ -156,14 +161,11 @@ def test_an_archive_with_another_name_gets_the_metadata(
         assert rows and rows[0]["views"] > 0
 
 
-def test_a_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
-    done = subprocess.run(
-        newscrawl_serve(tmp_path / "missing.db", free_port()),
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=60,
+def test_a_missing_archive_is_a_clear_error(
+    tmp_path: Path, newscrawl_in_process: NewscrawlInProcess
+) -> None:
+    done = newscrawl_in_process(
+        ["serve", "--db", str(tmp_path / "missing.db"), "--port", str(free_port())]
     )
     assert done.returncode == 1
     assert "no archive at" in done.stderr and "newscrawl demo" in done.stderr

@@ -342,6 +342,7 @@ def test_plain_counters() -> None:
 # --- feeds and sitemaps, through a mirror ---------------------------------------------
 
 
+@pytest.mark.e2e
 def test_feeds_and_sitemaps_archive_the_site_under_its_own_urls(
     feeds_and_sitemap_crawl: NewsCrawl,
 ) -> None:
@@ -369,6 +370,7 @@ def test_feeds_and_sitemaps_archive_the_site_under_its_own_urls(
     assert done.mirror.hits_under("/video/") == {}
 
 
+@pytest.mark.e2e
 def test_a_news_sitemap_date_stands_in_for_a_page_without_one(
     feeds_and_sitemap_crawl: NewsCrawl,
 ) -> None:
@@ -379,6 +381,7 @@ def test_a_news_sitemap_date_stands_in_for_a_page_without_one(
     )
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     "path", ["/politics/council-approves-the-budget", "/opinion/why-the-city-needs-more-benches"]
 )
@@ -391,6 +394,7 @@ def test_a_feed_or_news_sitemap_title_stands_in_for_a_page_without_one(
     assert row["headline"] == BY_PATH[path].headline
 
 
+@pytest.mark.e2e
 def test_a_second_run_skips_older_dated_sitemaps(
     feeds_and_sitemap_crawl: NewsCrawl, herald_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -417,6 +421,7 @@ def test_a_second_run_skips_older_dated_sitemaps(
     assert "incremental crawl" in again.log
 
 
+@pytest.mark.e2e
 def test_allow_limits_the_articles_of_feeds_and_sitemaps(
     herald_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -436,6 +441,7 @@ def test_allow_limits_the_articles_of_feeds_and_sitemaps(
 # --- start pages, the mirror's own URLs ---------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_start_pages_archive_the_articles_they_link(start_page_crawl: NewsCrawl) -> None:
     done = start_page_crawl
     assert done.returncode == 0, done.log[-3000:]
@@ -452,6 +458,7 @@ def test_start_pages_archive_the_articles_they_link(start_page_crawl: NewsCrawl)
     assert done.mirror.hits["/page/2/"] == 1
 
 
+@pytest.mark.e2e
 def test_start_pages_honour_deny_and_the_site_limits(start_page_crawl: NewsCrawl) -> None:
     hits = start_page_crawl.mirror.hits
     assert hits_of(hits, "/video/") == 0  # deny=/video/
@@ -460,6 +467,7 @@ def test_start_pages_honour_deny_and_the_site_limits(start_page_crawl: NewsCrawl
         assert hits[path] == 0, path
 
 
+@pytest.mark.e2e
 def test_a_second_run_stops_at_a_start_page_of_archived_articles(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     resources: dict[str, Resource] = {}
@@ -480,6 +488,7 @@ def hits_of(hits: dict[str, int], prefix: str) -> int:
 # --- a site with its own parser and counter ---------------------------------------------
 
 
+@pytest.mark.e2e
 def test_a_site_parser_and_its_counter_serve_the_news_spider(tmp_path: Path) -> None:
     with serve(pravda_site()) as mirror:
         done = crawl_news(

@@ -173,6 +173,7 @@ def test_languages_come_from_the_path_prefix() -> None:
 # --- a full crawl -------------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_every_article_is_archived_under_its_site_url(pravda_crawl: PravdaCrawl) -> None:
     assert pravda_crawl.returncode == 0, pravda_crawl.log[-3000:]
     assert "Traceback" not in pravda_crawl.log
@@ -184,6 +185,7 @@ def test_every_article_is_archived_under_its_site_url(pravda_crawl: PravdaCrawl)
     assert pravda_crawl.mirror.hits[UK] == 1
 
 
+@pytest.mark.e2e
 def test_views_come_from_the_counter_endpoint(pravda_crawl: PravdaCrawl) -> None:
     views = views_by_url(pravda_crawl.db)
     assert views[f"{SITE}{UK}"] == 15601
@@ -199,6 +201,7 @@ def test_views_come_from_the_counter_endpoint(pravda_crawl: PravdaCrawl) -> None
     assert pravda_crawl.mirror.hits[counter(UK)] == 1
 
 
+@pytest.mark.e2e
 def test_a_failed_counter_stores_the_article_without_views(pravda_crawl: PravdaCrawl) -> None:
     views = views_by_url(pravda_crawl.db)
     for path in FAILING:
@@ -217,6 +220,7 @@ def test_a_failed_counter_stores_the_article_without_views(pravda_crawl: PravdaC
     assert "ERROR" not in pravda_crawl.log
 
 
+@pytest.mark.e2e
 def test_articles_of_the_feeds_and_the_sitemap_keep_their_fields(
     pravda_crawl: PravdaCrawl,
 ) -> None:
@@ -240,6 +244,7 @@ def test_articles_of_the_feeds_and_the_sitemap_keep_their_fields(
     ]
 
 
+@pytest.mark.e2e
 def test_counters_obey_robots_txt(tmp_path: Path) -> None:
     """The counter request passes the downloader middlewares, robots.txt included."""
     site = pravda_site(robots="User-agent: *\nDisallow: /article/\n")

@@ -13,7 +13,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,9 +30,9 @@ from newscrawl.items import Page
 from newscrawl.parsing import article_from_page
 from newscrawl.testing.demo import Version, demo_site, demo_stories
 from newscrawl.testing.demo.site import HTML
-from newscrawl.testing.mirror import Mirror, Resource, serve
+from newscrawl.testing.mirror import Mirror, Resource
 from spiders.unn import UnnSpider
-from tests.conftest import REPO_ROOT, StartMirror, crawl, rows
+from tests.conftest import REPO_ROOT, DemoCrawl, StartMirror, crawl, rows
 
 # Each test here runs one or more real crawls of a few seconds each.
 pytestmark = pytest.mark.timeout(300)
@@ -51,12 +50,11 @@ class FullCrawl:
 
 
 @pytest.fixture(scope="module")
-def full_crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FullCrawl]:
-    """One complete crawl of build "a" of the demo site, shared by the read-only tests."""
-    db = tmp_path_factory.mktemp("full") / "news.db"
-    with serve(demo_site("a")) as mirror:
-        run = crawl(["-a", f"base_url={mirror}"], db)
-        yield FullCrawl(db, mirror, run.log, run.returncode)
+def full_crawl(demo_crawl: DemoCrawl) -> FullCrawl:
+    """The session's complete crawl of the demo site (build "demo"), read by these tests."""
+    return FullCrawl(
+        demo_crawl.db, demo_crawl.mirror, demo_crawl.run.log, demo_crawl.run.returncode
+    )
 
 
 def _articles(db: Path) -> dict[str, sqlite3.Row]:
@@ -162,6 +160,7 @@ def test_failures_get_a_one_line_reason(caplog: pytest.LogCaptureFixture) -> Non
 # --- a full crawl ---------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_scrapy_list_names_the_unn_spider() -> None:
     listed = subprocess.run(
         [sys.executable, "-m", "scrapy", "list"],
@@ -174,6 +173,7 @@ def test_scrapy_list_names_the_unn_spider() -> None:
     assert "unn" in listed.stdout.split()
 
 
+@pytest.mark.e2e
 def test_full_crawl_archives_every_article_page_once(full_crawl: FullCrawl) -> None:
     assert full_crawl.returncode == 0, full_crawl.log[-3000:]
     assert "Traceback" not in full_crawl.log
@@ -188,6 +188,7 @@ def test_full_crawl_archives_every_article_page_once(full_crawl: FullCrawl) -> N
     assert all(full_crawl.mirror.hits[v.path] == 1 for v in VERSIONS)
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda v: f"{v.language}-{v.story_id}")
 def test_article_fields_match_the_story_data(full_crawl: FullCrawl, version: Version) -> None:
     row = _articles(full_crawl.db)[version.url]
@@ -204,6 +205,7 @@ def test_article_fields_match_the_story_data(full_crawl: FullCrawl, version: Ver
         assert paragraph in row["body"]
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("version", VERSIONS, ids=lambda v: f"{v.language}-{v.story_id}")
 def test_links_resolve_to_archived_articles(full_crawl: FullCrawl, version: Version) -> None:
     story = next(s for s in demo_stories() if s.id == version.story_id)
@@ -228,6 +230,7 @@ def test_links_resolve_to_archived_articles(full_crawl: FullCrawl, version: Vers
     assert all(link["target_article_id"] for link in inline)
 
 
+@pytest.mark.e2e
 def test_view_snapshots_record_every_count_seen(full_crawl: FullCrawl) -> None:
     snapshots = rows(full_crawl.db, "SELECT url, views, seen_on FROM view_snapshots")
     own = {(s["url"], s["views"]) for s in snapshots if s["seen_on"] == s["url"]}
@@ -239,6 +242,7 @@ def test_view_snapshots_record_every_count_seen(full_crawl: FullCrawl) -> None:
 # --- spider arguments -----------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_languages_argument_fetches_only_those_languages(
     demo_mirror: Mirror, tmp_path: Path
 ) -> None:
@@ -251,6 +255,7 @@ def test_languages_argument_fetches_only_those_languages(
     assert fetched and all(p.startswith("/en/") for p in fetched)
 
 
+@pytest.mark.e2e
 def test_max_pages_bounds_listing_paging(demo_mirror: Mirror, tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     run = crawl(["-a", f"base_url={demo_mirror}", "-a", "max_pages=1"], db)
@@ -264,6 +269,7 @@ def test_max_pages_bounds_listing_paging(demo_mirror: Mirror, tmp_path: Path) ->
     assert not {s.versions["en"].url for s in demo_stories()[6:]} & archived
 
 
+@pytest.mark.e2e
 def test_bad_spider_arguments_fail_clearly(tmp_path: Path) -> None:
     run = crawl(["-a", "base_url=http://127.0.0.1:9", "-a", "languages=de"], tmp_path / "x.db")
     assert run.returncode != 0
@@ -273,13 +279,14 @@ def test_bad_spider_arguments_fail_clearly(tmp_path: Path) -> None:
 # --- repeated crawls --------------------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_incremental_crawl_adds_snapshots_not_duplicates(
     full_crawl: FullCrawl, start_mirror: StartMirror, tmp_path: Path
 ) -> None:
     db = _copy_archive(full_crawl.db, tmp_path / "news.db")
     before = _articles(db)
     snapshots_before = _snapshot_count(db)
-    later = start_mirror(demo_site("a", views_offset=100))
+    later = start_mirror(demo_site(views_offset=100))
 
     run = crawl(["-a", f"base_url={later}"], db)
 
@@ -307,6 +314,7 @@ def test_incremental_crawl_adds_snapshots_not_duplicates(
             assert (version.url, version.views + 100, f"https://unn.ua{listing}") in card_views
 
 
+@pytest.mark.e2e
 def test_redeployed_site_gives_the_same_rows(
     full_crawl: FullCrawl, start_mirror: StartMirror, tmp_path: Path
 ) -> None:
@@ -360,6 +368,7 @@ def _with_extra_cards(listing: bytes, hrefs: list[str]) -> bytes:
     return listing[: first.start()] + cards + listing[first.start() :]
 
 
+@pytest.mark.e2e
 def test_bad_pages_are_dropped_with_a_reason_and_never_crash(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:

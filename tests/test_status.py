@@ -10,9 +10,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from newscrawl.archive import Archive
 from newscrawl.crawler.completeness import COMPLETENESS_FIELDS
+from tests.conftest import NewscrawlInProcess
 from tests.test_cron import newscrawl
+
+pytestmark = pytest.mark.e2e
 
 NOW = datetime(2024, 9, 1, 12, 0, tzinfo=UTC)
 USUAL = {"published_at": 1.0, "views": 0.98, "authors": 0.9, "summary": 1.0, "links": 0.95}
@@ -124,12 +129,14 @@ def test_a_failed_last_run_is_flagged(tmp_path: Path) -> None:
     assert "exit 5 (finished)" in next(line for line in lines if line.startswith("unn.ua"))
 
 
-def test_status_of_an_archive_without_runs_or_without_a_file(tmp_path: Path) -> None:
+def test_status_of_an_archive_without_runs_or_without_a_file(
+    tmp_path: Path, newscrawl_in_process: NewscrawlInProcess
+) -> None:
     db = tmp_path / "news.db"
     Archive(db).close()
     code, lines = _status(db)
     assert code == 0
     assert lines == ["No crawl runs recorded yet: run 'newscrawl crawl SPIDER' first."]
-    missing = newscrawl(["status", "--db", str(tmp_path / "none.db")], tmp_path)
+    missing = newscrawl_in_process(["status", "--db", str(tmp_path / "none.db")])
     assert missing.returncode == 2
     assert missing.stderr.startswith("newscrawl: cannot open the archive")

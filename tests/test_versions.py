@@ -200,6 +200,7 @@ def test_replaying_the_same_fetches_changes_nothing(archive: Archive) -> None:
 # --- a real crawl of a page that changes ----------------------------------------------------
 
 
+@pytest.mark.e2e
 def test_a_changed_page_makes_exactly_one_version_on_the_next_crawl(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     site = demo_site()

@@ -7,8 +7,7 @@ import hashlib
 import re
 import subprocess
 import sys
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,33 +20,18 @@ from warcio.timeutils import iso_date_to_datetime
 from newscrawl.items import Page
 from newscrawl.parsing import article_from_page
 from newscrawl.testing.demo import demo_site
-from newscrawl.testing.mirror import Mirror, serve
+from newscrawl.testing.mirror import serve
 from newscrawl.warc.reader import item_records, page_body, record_at, warc_files_in
 from pipelines.normalize import normalize_article
-from tests.conftest import CrawlRun, crawl, rows, run_newscrawl
+from tests.conftest import DemoCrawl, crawl, rows, run_newscrawl
 
-
-@dataclass
-class Crawled:
-    """One crawl of the demo site: the archive, the mirror it read and the finished run."""
-
-    db: Path
-    mirror: Mirror
-    run: CrawlRun
-
-    @property
-    def warc_dir(self) -> Path:
-        """Where `tests.conftest.crawl` puts the WARC files: beside the archive."""
-        return self.db.parent / "warc"
+pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def crawled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawled]:
-    """One crawl of the demo site, shared by the read-only tests of this module."""
-    db = tmp_path_factory.mktemp("warc") / "news.db"
-    with serve(demo_site()) as mirror:
-        run = crawl(["-a", f"base_url={mirror}"], db)
-        yield Crawled(db, mirror, run)
+def crawled(demo_crawl: DemoCrawl) -> DemoCrawl:
+    """The session's crawl of the demo site (tests/conftest.py), read by this module's tests."""
+    return demo_crawl
 
 
 def warcio_check(paths: list[Path]) -> subprocess.CompletedProcess[str]:
@@ -79,7 +63,7 @@ def records_of_type(paths: list[Path], rec_type: str) -> list[Any]:
 # --- what a crawl writes -------------------------------------------------------------------
 
 
-def test_a_crawl_writes_warc_files_that_pass_warcio_check(crawled: Crawled) -> None:
+def test_a_crawl_writes_warc_files_that_pass_warcio_check(crawled: DemoCrawl) -> None:
     assert crawled.run.returncode == 0, crawled.run.log[-3000:]
     files = warc_files_in([crawled.warc_dir])
     assert files, f"no WARC file in {crawled.warc_dir}"
@@ -89,7 +73,7 @@ def test_a_crawl_writes_warc_files_that_pass_warcio_check(crawled: Crawled) -> N
     assert "fail" not in checked.stdout.replace("digest pass", "")
 
 
-def test_every_file_starts_with_a_warcinfo_record(crawled: Crawled) -> None:
+def test_every_file_starts_with_a_warcinfo_record(crawled: DemoCrawl) -> None:
     for path in warc_files_in([crawled.warc_dir]):
         offset, first, content = all_records(path)[0]
         assert (offset, first.rec_type) == (0, "warcinfo")
@@ -99,7 +83,7 @@ def test_every_file_starts_with_a_warcinfo_record(crawled: Crawled) -> None:
         assert "isPartOf: unn" in info
 
 
-def test_every_response_the_mirror_served_is_captured(crawled: Crawled) -> None:
+def test_every_response_the_mirror_served_is_captured(crawled: DemoCrawl) -> None:
     files = warc_files_in([crawled.warc_dir])
     responses = records_of_type(files, "response")
     captured = [urlsplit(r.rec_headers.get_header("WARC-Target-URI")) for r in responses]
@@ -109,7 +93,7 @@ def test_every_response_the_mirror_served_is_captured(crawled: Crawled) -> None:
     assert "/robots.txt" in paths and "/rss/news_uk.xml" in paths
 
 
-def test_each_request_record_goes_with_its_response(crawled: Crawled) -> None:
+def test_each_request_record_goes_with_its_response(crawled: DemoCrawl) -> None:
     files = warc_files_in([crawled.warc_dir])
     responses = {
         r.rec_headers.get_header("WARC-Record-ID"): r for r in records_of_type(files, "response")
@@ -128,7 +112,7 @@ def test_each_request_record_goes_with_its_response(crawled: Crawled) -> None:
         assert request.http_headers.get_header("Host") == urlsplit(uri).netloc
 
 
-def test_each_article_points_to_the_response_it_was_parsed_from(crawled: Crawled) -> None:
+def test_each_article_points_to_the_response_it_was_parsed_from(crawled: DemoCrawl) -> None:
     articles = rows(crawled.db, "SELECT * FROM articles")
     assert len(articles) > 20
     for row in articles:
@@ -154,7 +138,7 @@ def record_date(record: Any) -> datetime:
     return iso_date_to_datetime(record.rec_headers.get_header("WARC-Date")).replace(tzinfo=UTC)
 
 
-def test_each_page_is_recorded_as_an_item_that_refers_to_its_response(crawled: Crawled) -> None:
+def test_each_page_is_recorded_as_an_item_that_refers_to_its_response(crawled: DemoCrawl) -> None:
     files = warc_files_in([crawled.warc_dir])
     recorded = [r for path in files for r in item_records(path)]
     pages = [r for r in recorded if r.item_type == "Page"]
@@ -282,7 +266,7 @@ def test_the_body_is_kept_as_received_and_decoded_on_reading(tmp_path: Path) -> 
 # --- reading damaged files ----------------------------------------------------------------
 
 
-def test_a_truncated_final_record_is_skipped_by_readers(crawled: Crawled, tmp_path: Path) -> None:
+def test_a_truncated_final_record_is_skipped_by_readers(crawled: DemoCrawl, tmp_path: Path) -> None:
     (source,) = warc_files_in([crawled.warc_dir])[:1]
     data = source.read_bytes()
     complete = list(item_records(source))

@@ -133,7 +133,15 @@ def serve(
     server = _Server((host, port), resources, hits)
     bound_host, bound_port = server.server_address[:2]
     mirror = Mirror(f"http://{bound_host!s}:{bound_port}", resources, hits)
-    thread = threading.Thread(target=server.serve_forever, name="newscrawl-mirror", daemon=True)
+    # shutdown() waits until serve_forever next looks at its flag, which it does
+    # once per poll interval: with the default, every test that stops a mirror
+    # waited for a server that had already been told to stop.
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.02},
+        name="newscrawl-mirror",
+        daemon=True,
+    )
     thread.start()
     try:
         yield mirror
