@@ -122,7 +122,7 @@ def test_articles_default_to_newest_first_with_facets(archive: AnalystArchive) -
     newest = max(v.published_at for v in VERSIONS)
     assert data["rows"][0]["published_at"] == newest.isoformat()
     facets = data["facet_results"]
-    assert {"site", "language", "section", "authors"} <= set(facets)
+    assert {"site", "language", "section", "authors", "parser", "fallback_fields"} <= set(facets)
     languages = {r["value"]: r["count"] for r in facets["language"]["results"]}
     assert languages == Counter(v.language for v in VERSIONS)
     authors = {r["value"]: r["count"] for r in facets["authors"]["results"]}
