@@ -26,6 +26,25 @@ the fix may recover; every other row is left alone. Both can be repeated; a row 
 of them names is redone.
 """
 
+# The selection rules, all into args.rules: option, whether it selects the versions
+# below the one given, metavar, help.
+RULE_OPTIONS = (
+    (
+        "--parser",
+        False,
+        "NAME[/VERSION]",
+        "only rows made by this parser (any version, or this one: unn, unn/2), and pages "
+        "with no row",
+    ),
+    (
+        "--parser-below",
+        True,
+        "NAME/VERSION",
+        "only rows made by this parser at an older version (unn/2 takes unn/1) or with no "
+        "parser recorded, and pages with no row",
+    ),
+)
+
 
 def add_subparser(commands: Subcommands) -> None:
     reparse = commands.add_parser("reparse", help=HELP, description=DESCRIPTION)
@@ -37,24 +56,15 @@ def add_subparser(commands: Subcommands) -> None:
         metavar="DATE",
         help="only records captured at or after DATE (ISO 8601; a bare date is midnight UTC)",
     )
-    reparse.add_argument(
-        "--parser",
-        dest="rules",
-        action="append",
-        type=_rule_argument(below=False),
-        metavar="NAME[/VERSION]",
-        help="only rows made by this parser (any version, or this one: unn, unn/2), and pages "
-        "with no row",
-    )
-    reparse.add_argument(
-        "--parser-below",
-        dest="rules",
-        action="append",
-        type=_rule_argument(below=True),
-        metavar="NAME/VERSION",
-        help="only rows made by this parser at an older version (unn/2 takes unn/1) or with "
-        "no parser recorded, and pages with no row",
-    )
+    for option, below, metavar, help_text in RULE_OPTIONS:
+        reparse.add_argument(
+            option,
+            dest="rules",
+            action="append",
+            type=_rule_argument(below=below),
+            metavar=metavar,
+            help=help_text,
+        )
     reparse.add_argument(
         "--warc",
         nargs="+",

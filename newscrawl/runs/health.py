@@ -45,7 +45,14 @@ from newscrawl.crawler.completeness import COMPLETENESS_FIELDS
 from newscrawl.runs.clock import current_time
 from newscrawl.timestamps import parsed_instant
 
-__all__ = ["FallbackHealth", "FieldHealth", "SiteHealth", "site_health", "status_table"]
+__all__ = [
+    "FallbackHealth",
+    "FieldHealth",
+    "ShareHealth",
+    "SiteHealth",
+    "site_health",
+    "status_table",
+]
 
 TRAILING_DAYS = 30
 RECENT_MIN_ARTICLES = 10
@@ -59,12 +66,18 @@ FALLBACK_JUMP = 0.25
 
 
 @dataclass(frozen=True)
-class FieldHealth:
-    """One field's completeness: latest runs against the trailing average (0..1, or None)."""
+class ShareHealth:
+    """A share of a site's archived articles: latest runs against the trailing average
+    (0..1, or None)."""
 
     name: str
     latest: float | None
     average: float | None
+
+
+@dataclass(frozen=True)
+class FieldHealth(ShareHealth):
+    """One field's completeness: the share of articles that had it."""
 
     @property
     def dropped(self) -> bool:
@@ -74,13 +87,8 @@ class FieldHealth:
 
 
 @dataclass(frozen=True)
-class FallbackHealth:
-    """How often a field (or any field) came from the generic fallback: latest runs against
-    the trailing average (0..1, or None)."""
-
-    name: str
-    latest: float | None
-    average: float | None
+class FallbackHealth(ShareHealth):
+    """The share of articles that had a field (or any field) from the generic fallback."""
 
     @property
     def jumped(self) -> bool:
