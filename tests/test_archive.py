@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from collections.abc import Iterator
@@ -12,6 +13,7 @@ from typing import Any
 
 import pytest
 from datasette.utils import detect_fts
+from sqlite_utils import Database
 
 from newscrawl.archive import Archive, SaveOutcome, content_hash, migrations
 from newscrawl.archive.failures import errors_as_archive_error
@@ -68,6 +70,8 @@ def test_tables_have_exactly_the_documented_columns(archive: Archive) -> None:
         "warc_offset",
         "modified_at",
         "content_first_seen_at",
+        "parser",
+        "fallback_fields",
     ]
     assert list(columns["article_versions"]) == [
         "article_id",
@@ -134,6 +138,34 @@ def test_opening_twice_applies_migrations_once(tmp_path: Path) -> None:
         assert second.known_urls([URL]) == {URL}
 
 
+def test_the_provenance_migration_upgrades_an_existing_archive(tmp_path: Path) -> None:
+    """An archive made before provenance: its rows say no parser and no fallback field."""
+    path = tmp_path / "news.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m010_provenance")
+    seen = T0.isoformat()
+    old.table("articles").insert(
+        {"url": URL, "site": "unn.ua", "headline": "Before provenance", "fetched_at": seen,
+         "content_hash": "old", "first_seen_at": seen, "last_seen_at": seen}
+    )  # fmt: skip
+    old.table("crawl_runs").insert(
+        {"spider": "unn", "started_at": T0.isoformat(), "exit_code": 0, "share_views": 1.0}
+    )
+    old.close()
+    with Archive(path) as upgraded:
+        (row,) = rows(upgraded, "SELECT headline, parser, fallback_fields FROM articles")
+        assert row == {"headline": "Before provenance", "parser": None, "fallback_fields": "[]"}
+        (run,) = rows(
+            upgraded, "SELECT share_views, share_fallback, fallback_shares FROM crawl_runs"
+        )
+        assert run == {"share_views": 1.0, "share_fallback": None, "fallback_shares": None}
+        # The next fetch of the old row records who made it.
+        later = T0 + timedelta(hours=1)
+        upgraded.save(make_article(fetched_at=later, parser="unn/2", fallback_fields=["body"]))
+        row = article_row(upgraded)
+        assert (row["parser"], json.loads(row["fallback_fields"])) == ("unn/2", ["body"])
+
+
 def test_two_archives_on_one_file_see_each_others_writes(tmp_path: Path) -> None:
     path = tmp_path / "news.db"
     with Archive(path) as writer, Archive(path, read_only=True) as reader:
@@ -195,6 +227,15 @@ def test_new_article_row_holds_every_field(archive: Archive) -> None:
     assert row["alternates"] == '{"uk": "https://unn.ua/news/kyiv-metro"}'
     assert row["views"] == 120
     assert row["content_hash"] == content_hash(article)
+
+
+def test_the_row_records_the_parser_and_the_fields_from_its_fallback(archive: Archive) -> None:
+    archive.save(make_article(parser="unn/2", fallback_fields=["body", "read_also"]))
+    row = article_row(archive)
+    assert row["parser"] == "unn/2"
+    assert json.loads(row["fallback_fields"]) == ["body", "read_also"]
+    archive.save(make_article(OTHER_URL, parser="generic/5"))
+    assert article_row(archive, OTHER_URL)["fallback_fields"] == "[]"
 
 
 def test_unchanged_article_only_moves_last_seen_views_and_fetched_at(archive: Archive) -> None:

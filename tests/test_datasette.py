@@ -13,7 +13,7 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -22,7 +22,8 @@ import pytest
 from datasette.app import Datasette
 from sqlite_utils import Database
 
-from newscrawl.archive import migrations
+from newscrawl.archive import Archive, migrations
+from newscrawl.crawler.completeness import COMPLETENESS_FIELDS
 from newscrawl.datasette.server import metadata
 from newscrawl.runs.health import site_health
 from newscrawl.testing.demo import Story, Version, demo_stories
@@ -124,7 +125,7 @@ def test_articles_default_to_newest_first_with_facets(archive: AnalystArchive) -
     newest = max(v.published_at for v in VERSIONS)
     assert data["rows"][0]["published_at"] == newest.isoformat()
     facets = data["facet_results"]
-    assert {"site", "language", "section", "authors"} <= set(facets)
+    assert {"site", "language", "section", "authors", "parser", "fallback_fields"} <= set(facets)
     languages = {r["value"]: r["count"] for r in facets["language"]["results"]}
     assert languages == Counter(v.language for v in VERSIONS)
     authors = {r["value"]: r["count"] for r in facets["authors"]["results"]}
@@ -371,23 +372,59 @@ def test_what_changed_shows_the_versions_side_by_side(archive: AnalystArchive) -
     assert query(archive.db, "what_changed") == found
 
 
-def test_site_health_matches_newscrawl_status(archive: AnalystArchive) -> None:
-    found = query(archive.db, "site_health")
-    health = site_health(archive.db)
+def assert_site_health_matches_newscrawl_status(db: Path) -> list[dict[str, Any]]:
+    """The site_health query's rows, checked cell by cell against `newscrawl status`."""
+    found = query(db, "site_health")
+    health = site_health(db)
     assert [(r["spider"], r["site"]) for r in found] == [(h.spider, h.site) for h in health]
     for row, site in zip(found, health, strict=True):
         assert row["last_run"] == site.last_run["started_at"]
         assert row["result"] == f"ok ({site.last_run['finish_reason']})"
         assert (row["articles_24h"], row["articles_7d"]) == (site.articles_24h, site.articles_7d)
-        for field in site.fields:
-            latest, average = row[field.name].rstrip(" !").split("/")
-            for shown, share in ((latest, field.latest), (average, field.average)):
+        cells = [(f.name, f.latest, f.average, f.dropped) for f in site.fields]
+        jumped = any(item.jumped for item in site.fallback_fields)
+        cells.append(("fallback", site.fallback.latest, site.fallback.average, jumped))
+        for name, *shares, marked in cells:
+            latest, average = row[name].rstrip(" !").split("/")
+            for shown, share in zip((latest, average), shares, strict=True):
                 if share is None:
-                    assert shown == "-", field.name
+                    assert shown == "-", name
                 else:
-                    assert abs(int(shown) - share * 100) <= 0.5, field.name
-            assert row[field.name].endswith("!") == field.dropped
+                    assert abs(int(shown) - share * 100) <= 0.5, name
+            assert row[name].endswith("!") == marked, name
         assert (row["flags"] is None) == (not site.flags)
+    return found
+
+
+def test_site_health_matches_newscrawl_status(archive: AnalystArchive) -> None:
+    assert_site_health_matches_newscrawl_status(archive.db)
+
+
+def test_site_health_flags_a_jump_to_the_fallback_as_newscrawl_status_does(
+    tmp_path: Path,
+) -> None:
+    # Three weeks of runs whose articles came from the site's rules but for their tags on
+    # one in ten, then a run whose body and section all came from the generic fallback.
+    db = tmp_path / "news.db"
+    now = datetime.now(UTC).replace(microsecond=0)
+    with Archive(db) as writer:
+        for half_days in range(42, -1, -1):
+            shares = {"tags": 0.1} if half_days else {"body": 1.0, "section": 1.0, "tags": 0.1}
+            writer.record_run(
+                {"spider": "unn", "site": "unn.ua", "exit_code": 0, "finish_reason": "finished",
+                 "started_at": (now - timedelta(hours=12 * half_days + 1)).isoformat(),
+                 "articles_new": 10, "share_fallback": max(shares.values()),
+                 "fallback_shares": json.dumps(shares),
+                 **{f"share_{name}": 1.0 for name in COMPLETENESS_FIELDS}}
+            )  # fmt: skip
+    (row,) = assert_site_health_matches_newscrawl_status(db)
+    assert row["fallback"] == "100/10 !"
+    assert row["flags"] == (
+        "from the generic fallback: body on 100% of the latest articles (usually 0%), "
+        "section on 100% (usually 0%)"
+    )
+    (site,) = site_health(db)
+    assert site.flags == [f"{row['flags']}: has the page layout changed?"]
 
 
 def test_queries_on_tables_an_old_archive_lacks_fail_alone(

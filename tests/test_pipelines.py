@@ -206,6 +206,28 @@ def test_store_counts_new_updated_and_unchanged(
         assert row["views"] == 200
 
 
+def test_the_stored_row_says_which_parser_made_it_and_what_came_from_the_fallback(
+    crawler: Crawler, opened: tuple[DedupePipeline, StorePipeline]
+) -> None:
+    normalize = NormalizePipeline.from_crawler(crawler)
+
+    def provenance() -> tuple[str, str]:
+        opened[1].commit()
+        with Archive(crawler.settings["NEWSCRAWL_DB"], read_only=True) as archive:
+            assert archive.db.table("article_versions").count == 0
+            (row,) = archive.db.table("articles").rows
+            return row["parser"], row["fallback_fields"]
+
+    article = make_article(parser="unn/2", fallback_fields=["body", "read_also"])
+    stored(opened, normalize.process_item(article))
+    assert provenance() == ("unn/2", '["body", "read_also"]')
+    # A revisit read by the fixed parser: the same content, no fallback, no version.
+    revisit = make_article(fetched_at=T0 + timedelta(hours=1), parser="unn/3")
+    stored(opened, normalize.process_item(revisit))
+    assert stat(crawler, "newscrawl/articles_unchanged") == 1
+    assert provenance() == ("unn/3", "[]")
+
+
 def test_dedupe_drops_the_same_content_under_a_second_url(
     crawler: Crawler, opened: tuple[DedupePipeline, StorePipeline]
 ) -> None:

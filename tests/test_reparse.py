@@ -16,9 +16,11 @@ import pytest
 from scrapy import Request
 from scrapy.http import HtmlResponse
 
+from newscrawl.archive import Archive
 from newscrawl.items import Page
 from newscrawl.runs.lock import archive_lock
 from newscrawl.runs.reparse import reparse_files
+from newscrawl.runs.reparse_selection import ParserRule, Selection
 from newscrawl.testing.demo import demo_site
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.mirror import Resource, serve
@@ -27,6 +29,7 @@ from tests.conftest import (
     DemoCrawl,
     NewscrawlInProcess,
     crawl,
+    make_article,
     newscrawl_command,
     rows,
     run_newscrawl,
@@ -198,6 +201,14 @@ def test_a_missing_warc_folder_is_a_usage_error(
     assert "no such WARC file or folder" in done.stderr
 
 
+def test_a_parser_rule_without_the_version_it_needs_is_a_usage_error(
+    newscrawl_in_process: NewscrawlInProcess,
+) -> None:
+    done = newscrawl_in_process(["reparse", "--parser-below", "unn"])
+    assert done.returncode == 2
+    assert "a version is needed to select the rows below it (unn/2): 'unn'" in done.stderr
+
+
 @pytest.mark.e2e
 def test_reparse_is_refused_while_a_crawl_holds_the_archive(
     history: History, tmp_path: Path
@@ -298,3 +309,161 @@ def test_a_feed_title_recorded_with_the_page_survives_a_reparse(tmp_path: Path) 
     title = "Council approves the river bank plan"
     article = reparsed_page(tmp_path, "https://gazette.example/news/plan", body, feed_title=title)
     assert article["headline"] == title
+
+
+# --- selective re-parse: the rows an old parser made, and the pages it dropped ------------------
+
+# The parser versions the selective tests write into rows: an old one whose rows the fix
+# must redo, and a newer one whose rows it must leave alone.
+OLD_PARSER, NEWER_PARSER = "unn/1", "unn/5"
+MISREAD = "Misread headline"
+
+
+def single_copy_urls(site: dict[str, Resource]) -> list[str]:
+    """The demo's article URLs that have no AMP copy: each is fetched as one page."""
+    amp_slugs = {path.rsplit("/", 1)[1] for path in site if "/amp/" in path}
+    return [
+        f"https://unn.ua{path}"
+        for path in site
+        if "/news/" in path and path.rsplit("/", 1)[1] not in amp_slugs
+    ]
+
+
+@dataclass
+class DroppedPages:
+    """A crawl of the demo site in which the parser dropped some article pages."""
+
+    db: Path
+    warc_dir: Path
+    empty_urls: list[str]  # pages with no article text at all: no parser can keep them
+    single_copy_urls: list[str]  # the other article pages without an AMP copy
+
+
+@pytest.fixture(scope="module")
+def dropped_pages(tmp_path_factory: pytest.TempPathFactory) -> DroppedPages:
+    db = tmp_path_factory.mktemp("dropped") / "news.db"
+    site = demo_site()
+    singles = single_copy_urls(site)
+    empty, others = singles[:2], singles[2:]
+    shell = b'<!DOCTYPE html><html lang="en"><head><title>UNN</title></head><body></body></html>'
+    for url in empty:
+        site[url.removeprefix("https://unn.ua")] = Resource(shell, HTML)
+    with serve(site) as mirror:
+        done = crawl(["-a", f"base_url={mirror}"], db)
+    assert done.returncode == 0, done.log[-3000:]
+    assert done.log.count("not an article") == len(empty)
+    return DroppedPages(db, db.parent / "warc", empty, others)
+
+
+def forget_as_dropped(db: Path, urls: list[str]) -> None:
+    """Leave the archive as it would be had the crawl dropped these pages: no row, no links,
+    no count seen on the page itself, and links to them without a target. What a listing card
+    or another article's related card showed of them stays, as it would."""
+    with sqlite3.connect(db) as conn:
+        for url in urls:
+            (article_id,) = conn.execute("SELECT id FROM articles WHERE url = ?", [url]).fetchone()
+            conn.execute("DELETE FROM links WHERE article_id = ?", [article_id])
+            conn.execute("DELETE FROM view_snapshots WHERE seen_on = ?", [url])
+            conn.execute(
+                "UPDATE links SET target_article_id = NULL WHERE target_article_id = ?",
+                [article_id],
+            )
+            conn.execute("DELETE FROM articles WHERE id = ?", [article_id])
+
+
+def label_rows(db: Path, urls: list[str], parser: str | None, *, misread: bool = False) -> None:
+    """What an earlier parser might have stored for these rows: its name, and a wrong
+    headline if `misread`."""
+    with sqlite3.connect(db) as conn:
+        conn.executemany(
+            "UPDATE articles SET parser = ? WHERE url = ?", [(parser, url) for url in urls]
+        )
+        if misread:
+            conn.executemany(
+                "UPDATE articles SET headline = ?, content_hash = 'misread' WHERE url = ?",
+                [(MISREAD, url) for url in urls],
+            )
+
+
+@pytest.mark.parametrize(
+    ("rule", "selects_unrecorded"),
+    [(["--parser-below", "unn/5"], True), (["--parser", OLD_PARSER], False)],
+)
+def test_a_selective_reparse_redoes_the_selected_rows_and_recovers_dropped_pages(
+    dropped_pages: DroppedPages, tmp_path: Path, rule: list[str], selects_unrecorded: bool
+) -> None:
+    db = copy_archive(dropped_pages.db, tmp_path)
+    crawled = archive_dump(db)
+    singles = dropped_pages.single_copy_urls
+    old, unrecorded, forgotten = singles[0:3], singles[3:5], singles[5:8]
+    assert len(forgotten) == 3
+    # Every other row was made by the newer parser; some of them misread too.
+    label_rows(db, [url for url in crawled["articles"] if url not in singles[:5]], NEWER_PARSER)
+    label_rows(db, singles[8:] + [u for u in crawled["articles"] if u not in singles][:3],
+               NEWER_PARSER, misread=True)  # fmt: skip
+    label_rows(db, old, OLD_PARSER, misread=True)
+    label_rows(db, unrecorded, None, misread=True)
+    forget_as_dropped(db, forgotten)
+    damaged = archive_dump(db)
+
+    done = reparse("--warc", str(dropped_pages.warc_dir), "--db", str(db), "--site", "unn.ua",
+                   *rule, cwd=tmp_path)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    after = archive_dump(db)
+    redone = old + (unrecorded if selects_unrecorded else [])
+    # The selected rows read again, as the crawl's parser read them; the pages dropped at
+    # crawl time are rows again, exactly as the crawl would have stored them.
+    for url in redone + forgotten:
+        assert after["articles"][url] == crawled["articles"][url], url
+    # Every row outside the selection is as it was, misread headlines and all.
+    left = set(crawled["articles"]) - set(redone + forgotten)
+    assert sum(damaged["articles"][url]["headline"] == MISREAD for url in left) >= 3
+    assert {url: after["articles"][url] for url in left} == {
+        url: damaged["articles"][url] for url in left
+    }
+    # The recovered rows' links and view counts, and the links to them, are back.
+    assert after["links"] == crawled["links"]
+    assert after["snapshots"] == crawled["snapshots"]
+    assert after["versions"] == crawled["versions"] == {}
+    assert f"{len(forgotten)} new, {len(redone)} changed, 0 unchanged" in done.stdout
+    # The pages no fix could keep were read again too, and dropped again.
+    without_row = len(forgotten) + len(dropped_pages.empty_urls)
+    assert (
+        f"{len(redone)} pages of matching rows, {without_row} pages without a row; "
+        "0 parsed into other rows, left alone"
+    ) in done.stdout
+    failed = [line for line in done.stdout.splitlines() if line.startswith("failed: ")]
+    assert len(failed) == len(dropped_pages.empty_urls)
+    for url, line in zip(sorted(dropped_pages.empty_urls), sorted(failed), strict=True):
+        assert url in line and "not an article" in line
+
+
+def test_the_article_url_decides_when_a_page_names_another_row_as_canonical(
+    tmp_path: Path,
+) -> None:
+    """A print view with no row of its own is read, but its article is the canonical page's
+    row: that row's parser decides whether the re-parse may write it."""
+    text = "The council met on Tuesday and approved the plan for the river bank. " * 8
+    canonical = "https://gazette.example/news/plan"
+    head = f'<head><link rel="canonical" href="{canonical}"></head>'
+    article = f"<article><h1>Council approves the plan</h1><p>{text}</p></article>"
+    body = f"<html>{head}<body>{article}</body></html>".encode()
+    files = WarcFiles(tmp_path / "warc", prefix="test", max_bytes=10**9)
+    url = "https://gazette.example/print/plan"
+    request = Request(url)
+    response = HtmlResponse(url, body=body, headers={"Content-Type": HTML}, request=request)
+    files.write_item(Page(url=url, body=body, fetched_at=T0, content_type=HTML),
+                     files.write_exchange(request, response, T0), url)  # fmt: skip
+    files.close()
+    selection = Selection((ParserRule.parsed("generic/5", below=True),))
+    for parser, taken in (("generic/9", False), ("generic/4", True)):
+        db = tmp_path / f"{parser.replace('/', '-')}.db"
+        with Archive(db) as archive:
+            archive.save(make_article(canonical, site="gazette.example", headline=MISREAD,
+                                      fetched_at=T0, parser=parser))  # fmt: skip
+        report = reparse_files([tmp_path / "warc"], overrides={"NEWSCRAWL_DB": str(db)},
+                               selection=selection)  # fmt: skip
+        assert (report.pages_without_row, report.outside_selection) == (1, 0 if taken else 1)
+        (row,) = rows(db, "SELECT url, headline FROM articles")
+        assert row["url"] == canonical
+        assert (row["headline"] == MISREAD) is not taken

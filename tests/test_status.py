@@ -6,15 +6,19 @@ runs would have left them; the command runs as a user would run it.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy import Spider, signals
+from scrapy.utils.test import get_crawler
 
 from newscrawl.archive import Archive
-from newscrawl.crawler.completeness import COMPLETENESS_FIELDS
-from tests.conftest import NewscrawlInProcess
+from newscrawl.crawler.completeness import COMPLETENESS_FIELDS, FieldCompleteness
+from newscrawl.runs.verdict import CrawlResult
+from tests.conftest import NewscrawlInProcess, make_article
 from tests.test_cron import newscrawl
 
 pytestmark = pytest.mark.e2e
@@ -23,8 +27,14 @@ NOW = datetime(2024, 9, 1, 12, 0, tzinfo=UTC)
 USUAL = {"published_at": 1.0, "views": 0.98, "authors": 0.9, "summary": 1.0, "links": 0.95}
 
 
+# The usual reading of UNN: its own rules find everything but, on one page in ten, tags.
+USUAL_FALLBACK = {"tags": 0.1}
+
+
 def _run(started: datetime, articles: int, **overrides: Any) -> dict[str, Any]:
-    shares = {f"share_{name}": USUAL.get(name, 1.0) for name in COMPLETENESS_FIELDS}
+    shares: dict[str, Any] = {f"share_{n}": USUAL.get(n, 1.0) for n in COMPLETENESS_FIELDS}
+    shares["share_fallback"] = max(USUAL_FALLBACK.values())
+    shares["fallback_shares"] = json.dumps(USUAL_FALLBACK)
     return {
         "spider": "unn",
         "site": "unn.ua",
@@ -72,13 +82,9 @@ def _status(db: Path) -> tuple[int, list[str]]:
 def _site_row(lines: list[str]) -> dict[str, str]:
     header = lines[0].split()
     (row,) = [line for line in lines if line.startswith("unn.ua")]
-    # "last run" and "result" hold spaces: read the columns around them.
-    cells = row.split()
-    return {
-        "24h": cells[-8],
-        "7d": cells[-7],
-        **dict(zip(header[-6:], cells[-6:], strict=True)),
-    }
+    # "last run" and "result" hold spaces: read the columns after them, from "24h" on.
+    after = header[header.index("24h") :]
+    return dict(zip(after, row.split()[-len(after) :], strict=True))
 
 
 def test_a_healthy_site_is_not_flagged(tmp_path: Path) -> None:
@@ -88,6 +94,7 @@ def test_a_healthy_site_is_not_flagged(tmp_path: Path) -> None:
     row = _site_row(lines)
     assert row["24h"] == "1" and row["7d"] == "2"
     assert row["views"] == "98/98" and row["authors"] == "90/90"
+    assert row["fallback"] == "10/10"
     assert "No problems flagged." in lines
 
 
@@ -140,3 +147,100 @@ def test_status_of_an_archive_without_runs_or_without_a_file(
     missing = newscrawl_in_process(["status", "--db", str(tmp_path / "none.db")])
     assert missing.returncode == 2
     assert missing.stderr.startswith("newscrawl: cannot open the archive")
+
+
+# --- the redesign signature: fields from the generic fallback ---------------------------------
+
+
+def test_fields_that_jump_to_the_fallback_are_flagged_as_a_redesign(tmp_path: Path) -> None:
+    # The classes were renamed: the body and section now come from the generic reading of
+    # the page on every article, the tags as often as usual.
+    redesigned = {"body": 1.0, "section": 1.0, "tags": 0.1}
+    latest = _run(NOW - timedelta(hours=1), 12, share_fallback=1.0,
+                  fallback_shares=json.dumps(redesigned))  # fmt: skip
+    db = _archive_with(tmp_path, [latest])
+    code, lines = _status(db)
+    assert code == 1
+    assert _site_row(lines)["fallback"] == "100/10!"
+    flags = [line for line in lines if line.startswith("FLAG")]
+    assert flags == [
+        "FLAG unn.ua: from the generic fallback: body on 100% of the latest articles "
+        "(usually 0%), section on 100% (usually 0%): has the page layout changed?"
+    ]
+
+
+def test_a_partial_redesign_is_flagged_and_a_few_odd_pages_are_not(tmp_path: Path) -> None:
+    # Four of twelve pages (a template of their own) lost their body selector.
+    partial = _run(NOW - timedelta(hours=1), 12, share_fallback=0.3333,
+                   fallback_shares=json.dumps({"body": 0.3333, "tags": 0.1}))  # fmt: skip
+    code, lines = _status(_archive_with(tmp_path / "partial", [partial]))
+    assert code == 1
+    assert any("body on 33% of the latest articles (usually 0%)" in line for line in lines)
+    # Two of twelve: a quarter of the articles did not change; that is not a redesign.
+    odd = _run(NOW - timedelta(hours=1), 12, share_fallback=0.1667,
+               fallback_shares=json.dumps({"body": 0.1667, "tags": 0.1}))  # fmt: skip
+    code, lines = _status(_archive_with(tmp_path / "odd", [odd]))
+    assert code == 0, lines
+    assert _site_row(lines)["fallback"] == "17/10"
+
+
+def test_a_field_always_from_the_fallback_is_no_jump(tmp_path: Path) -> None:
+    # A site whose parser never reads tags: the fallback always gives them.
+    always = {"fallback_shares": json.dumps({"tags": 1.0}), "share_fallback": 1.0}
+    db = tmp_path / "news.db"
+    with Archive(db) as archive:
+        for half_days in range(42, -1, -1):
+            archive.record_run(_run(NOW - timedelta(hours=12 * half_days + 1), 10, **always))
+    code, lines = _status(db)
+    assert code == 0, lines
+    assert _site_row(lines)["fallback"] == "100/100"
+
+
+def test_runs_recorded_before_fallback_shares_are_no_history(tmp_path: Path) -> None:
+    # An archive upgraded today: the weeks of runs before have no fallback shares, so a
+    # first run with fallback fields has nothing to jump against (exit 5 still catches a
+    # run that archives nothing).
+    before = {"fallback_shares": None, "share_fallback": None}
+    db = tmp_path / "news.db"
+    with Archive(db) as archive:
+        for half_days in range(42, 0, -1):
+            archive.record_run(_run(NOW - timedelta(hours=12 * half_days), 10, **before))
+        archive.record_run(_run(NOW - timedelta(hours=1), 12, share_fallback=1.0,
+                                fallback_shares=json.dumps({"body": 1.0})))  # fmt: skip
+    code, lines = _status(db)
+    assert code == 0, lines
+    assert _site_row(lines)["fallback"] == "100/-"
+
+
+def _recorded_run(tmp_path: Path, fallbacks: list[list[str]]) -> dict[str, Any]:
+    """The crawl_runs row of a run that archived one article per list of fallback fields."""
+    crawler = get_crawler(Spider)
+    # Kept in a name: signals hold their receivers weakly.
+    extension = FieldCompleteness.from_crawler(crawler)
+    spider = Spider(name="unn")
+    for n, fields in enumerate(fallbacks):
+        article = make_article(f"https://unn.ua/news/{n}", parser="unn/2", fallback_fields=fields)
+        crawler.signals.send_catch_log(signals.item_scraped, item=article, spider=spider)
+    assert crawler.stats is not None and extension.stats is crawler.stats
+    stats = {**crawler.stats.get_stats(), "finish_reason": "finished",
+             "newscrawl/articles_new": len(fallbacks)}  # fmt: skip
+    result = CrawlResult("unn", tmp_path / "news.db", stats=stats, started_at=NOW, site="unn.ua")
+    with Archive(tmp_path / "news.db") as archive:
+        run_id = archive.record_run(result.run_row())
+        return dict(archive.db.table("crawl_runs").get(run_id))
+
+
+def test_a_run_records_how_often_each_field_came_from_the_fallback(tmp_path: Path) -> None:
+    run = _recorded_run(tmp_path, [["body", "section"], ["body"], []])
+    assert run["share_fallback"] == 0.6667
+    assert json.loads(run["fallback_shares"]) == {"body": 0.6667, "section": 0.3333}
+    assert run["share_views"] == 1.0
+
+
+def test_a_run_whose_articles_had_no_fallback_records_zero_and_one_without_articles_null(
+    tmp_path: Path,
+) -> None:
+    run = _recorded_run(tmp_path / "site-rules", [[], []])
+    assert (run["share_fallback"], run["fallback_shares"]) == (0.0, "{}")
+    run = _recorded_run(tmp_path / "nothing", [])
+    assert (run["share_fallback"], run["fallback_shares"]) == (None, None)

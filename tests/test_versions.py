@@ -130,6 +130,27 @@ def test_the_same_fetch_parsed_differently_is_corrected_in_place(archive: Archiv
     assert row(archive)["headline"] == at(0).headline
 
 
+def test_a_reparse_that_changes_only_the_provenance_updates_it_without_a_version(
+    archive: Archive,
+) -> None:
+    # The same fetch, read again by a fixed parser that no longer needs the fallback
+    # for the body, and finds the same text.
+    archive.save(at(0, parser="unn/1", fallback_fields=["body", "section"]))
+    assert archive.save(at(0, parser="unn/2", fallback_fields=["section"])) is SaveOutcome.UNCHANGED
+    assert versions(archive) == []
+    assert (row(archive)["parser"], row(archive)["fallback_fields"]) == ("unn/2", '["section"]')
+    # A later fetch of the same content by yet another version: still no version.
+    assert archive.save(at(1, parser="unn/3")) is SaveOutcome.UNCHANGED
+    assert versions(archive) == []
+    assert (row(archive)["parser"], row(archive)["fallback_fields"]) == ("unn/3", "[]")
+
+
+def test_an_older_fetch_leaves_the_provenance_of_the_row(archive: Archive) -> None:
+    archive.save(at(5, parser="unn/2"))
+    archive.save(at(0, parser="unn/1", fallback_fields=["body"]))
+    assert (row(archive)["parser"], row(archive)["fallback_fields"]) == ("unn/2", "[]")
+
+
 def test_an_older_fetch_never_rolls_the_row_back(archive: Archive) -> None:
     archive.save(at(0))
     archive.save(at(5, headline="Latest", views=500))

@@ -189,3 +189,22 @@ def m009_unfinished_crawls(db: Database) -> None:
         pk=("spider", "site"),
         not_null={"started_at"},
     )
+
+
+@migrations()
+def m010_provenance(db: Database) -> None:
+    # Which parser and version made each row, and which fields its generic
+    # fallback filled in: after a site redesign, the rows to re-parse once the
+    # parser is fixed. Rows archived before have no parser recorded; no parser
+    # had a fallback then, so their fallback list is truly empty.
+    articles = db.table("articles")
+    articles.add_column("parser", str)
+    articles.add_column("fallback_fields", str)
+    db.execute("UPDATE articles SET fallback_fields = '[]'")
+    # Per run, how often fields came from the fallback: the signature of a
+    # redesign, as the share_* columns are that of a field gone missing. The
+    # fields a parser can fall back on are the parsers' business, so they are
+    # keys of one JSON object rather than a column each.
+    runs = db.table("crawl_runs")
+    runs.add_column("share_fallback", float)
+    runs.add_column("fallback_shares", str)

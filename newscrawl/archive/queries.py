@@ -39,6 +39,7 @@ __all__ = [
     "last_run_of",
     "links_differ",
     "most_viewed",
+    "parsers_of_urls",
     "read_also_counts",
     "row_counts",
     "runs_of_spider_since",
@@ -216,6 +217,15 @@ def article_state(db: Database, url: str) -> dict[str, Any] | None:
         "SELECT count(*) FROM article_versions WHERE article_id = ?", [article_id]
     ).fetchone()[0]
     return state
+
+
+def parsers_of_urls(db: Database, urls: Iterable[str]) -> dict[str, str | None]:
+    """The `parser` of each of `urls` (canonical) that is archived: None where none is recorded."""
+    rows: list[tuple[str, str | None]] = db.execute(
+        "SELECT url, parser FROM articles WHERE url IN (SELECT value FROM json_each(?))",
+        [json.dumps(sorted(set(urls)), ensure_ascii=False)],
+    ).fetchall()
+    return dict(rows)
 
 
 def row_counts(db: Database, tables: Iterable[str] = ARCHIVE_TABLES) -> dict[str, int]:

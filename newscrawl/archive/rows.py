@@ -28,7 +28,7 @@ LINK_FIELDS = ("position", "kind", "url", "title", "shown_at", "views")
 
 
 def description_columns(article: Article) -> dict[str, Any]:
-    """What else the parser says about the article; the latest observation's wins."""
+    """What else the parser says about the article, and which parser it was; the latest wins."""
     return {
         "site": article.site,
         "language": article.language,
@@ -38,6 +38,11 @@ def description_columns(article: Article) -> dict[str, Any]:
         "section": article.section,
         "tags": json.dumps(article.tags, ensure_ascii=False),
         "alternates": json.dumps(article.alternates, ensure_ascii=False),
+        # Provenance describes how the row's current reading was made, so it
+        # follows the latest observation like the rest, and is not content:
+        # a re-parse that changes only these makes no version.
+        "parser": article.parser,
+        "fallback_fields": json.dumps(sorted(article.fallback_fields)),
     }
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from newscrawl.cli.options import Subcommands, add_db_option, aware_datetime_argument
 from newscrawl.errors import ArchiveError
+from newscrawl.runs.reparse_selection import ParserRule, Selection
 
 HELP = "re-run the current parsers over the WARC files, updating the archive"
 DESCRIPTION = """\
@@ -17,7 +19,31 @@ it was captured with. Changed content makes a new version only for a later fetch
 fetch parsed again is corrected in place. Running it twice changes nothing. Prints what
 changed and which records failed; exits 1 if the archive or a WARC file could not be used,
 75 if a crawl holds the archive's lock.
+
+After a parser fix, --parser and --parser-below redo only the rows the old parser made
+(articles.parser), and the pages that have no row at all (dropped at crawl time), which
+the fix may recover; every other row is left alone. Both can be repeated; a row that any
+of them names is redone.
 """
+
+# The selection rules, all into args.rules: option, whether it selects the versions
+# below the one given, metavar, help.
+RULE_OPTIONS = (
+    (
+        "--parser",
+        False,
+        "NAME[/VERSION]",
+        "only rows made by this parser (any version, or this one: unn, unn/2), and pages "
+        "with no row",
+    ),
+    (
+        "--parser-below",
+        True,
+        "NAME/VERSION",
+        "only rows made by this parser at an older version (unn/2 takes unn/1) or with no "
+        "parser recorded, and pages with no row",
+    ),
+)
 
 
 def add_subparser(commands: Subcommands) -> None:
@@ -30,6 +56,15 @@ def add_subparser(commands: Subcommands) -> None:
         metavar="DATE",
         help="only records captured at or after DATE (ISO 8601; a bare date is midnight UTC)",
     )
+    for option, below, metavar, help_text in RULE_OPTIONS:
+        reparse.add_argument(
+            option,
+            dest="rules",
+            action="append",
+            type=_rule_argument(below=below),
+            metavar=metavar,
+            help=help_text,
+        )
     reparse.add_argument(
         "--warc",
         nargs="+",
@@ -65,7 +100,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         with archive_lock(settings["NEWSCRAWL_DB"]):
             report = reparse_files(
-                paths, overrides=overrides, site=args.site, since=args.since, jobs=args.jobs
+                paths,
+                overrides=overrides,
+                site=args.site,
+                since=args.since,
+                selection=Selection(tuple(args.rules)) if args.rules else None,
+                jobs=args.jobs,
             )
     except LockHeld as exc:
         print(f"newscrawl: {exc}; try again when it ends", file=sys.stderr)
@@ -75,3 +115,15 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print("\n".join(report.lines()))
     return report.exit_code
+
+
+def _rule_argument(*, below: bool) -> Callable[[str], ParserRule]:
+    """The argument type of --parser (below=False) or --parser-below."""
+
+    def rule(text: str) -> ParserRule:
+        try:
+            return ParserRule.parsed(text, below=below)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from exc
+
+    return rule

@@ -12,9 +12,10 @@ from newscrawl.errors import ArchiveError
 HELP = "per-site health: last run, recent articles, field completeness"
 DESCRIPTION = """\
 Print a health table per site from the crawl_runs table: the last run and its result, the
-articles of the last 24 hours and 7 days, and each field's completeness in the last run
-against the site's trailing average. Exits 1 when something is flagged (a failed last run,
-a field whose completeness dropped sharply), so cron can mail it.
+articles of the last 24 hours and 7 days, each field's completeness in the latest runs
+against the site's trailing average, and how often fields came from the generic fallback.
+Exits 1 when something is flagged (a failed last run, a field whose completeness dropped
+sharply, fields that jumped to the fallback: a redesign), so cron can mail it.
 """
 
 

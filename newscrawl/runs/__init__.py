@@ -9,4 +9,5 @@
 - `revisits`: `revisit_schedule`, the age-based revisit rules (NEWSCRAWL_REVISITS).
 - `health`: `site_health`, per-site health for `newscrawl status`.
 - `reparse`: `newscrawl reparse`, the current parsers over archived WARC records.
+- `reparse_selection`: which recorded pages `newscrawl reparse --parser`/`--parser-below` redo.
 """

@@ -14,11 +14,19 @@ A field is flagged when it was usually there (trailing average at least
 `USUAL_SHARE`) and the latest share fell below `DROP_RATIO` of the average:
 views on 98% of pages for weeks, then on 0%. A site is also flagged when its
 last run did not exit 0.
+
+A redesign that the site parser's rules miss leaves the fields there, filled in
+by the generic fallback instead (`crawl_runs.fallback_shares`, per field, and
+`share_fallback`, any field). Their shares are measured over the same windows,
+and a field is flagged when its latest share from the fallback is at least
+`FALLBACK_JUMP` above its trailing average: body from the fallback on 100% of
+the latest articles, usually on 0%.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -37,7 +45,14 @@ from newscrawl.crawler.completeness import COMPLETENESS_FIELDS
 from newscrawl.runs.clock import current_time
 from newscrawl.timestamps import parsed_instant
 
-__all__ = ["FieldHealth", "SiteHealth", "site_health", "status_table"]
+__all__ = [
+    "FallbackHealth",
+    "FieldHealth",
+    "ShareHealth",
+    "SiteHealth",
+    "site_health",
+    "status_table",
+]
 
 TRAILING_DAYS = 30
 RECENT_MIN_ARTICLES = 10
@@ -45,21 +60,41 @@ RECENT_MIN_ARTICLES = 10
 TRAILING_MIN_ARTICLES = 20
 USUAL_SHARE = 0.5
 DROP_RATIO = 0.5
+# A rise by a quarter of the articles: a few odd pages in the latest ten do not
+# reach it, a template that changed on a third of the site does.
+FALLBACK_JUMP = 0.25
 
 
 @dataclass(frozen=True)
-class FieldHealth:
-    """One field's completeness: latest runs against the trailing average (0..1, or None)."""
+class ShareHealth:
+    """A share of a site's archived articles: latest runs against the trailing average
+    (0..1, or None)."""
 
     name: str
     latest: float | None
     average: float | None
+
+
+@dataclass(frozen=True)
+class FieldHealth(ShareHealth):
+    """One field's completeness: the share of articles that had it."""
 
     @property
     def dropped(self) -> bool:
         if self.latest is None or self.average is None:
             return False
         return self.average >= USUAL_SHARE and self.latest < self.average * DROP_RATIO
+
+
+@dataclass(frozen=True)
+class FallbackHealth(ShareHealth):
+    """The share of articles that had a field (or any field) from the generic fallback."""
+
+    @property
+    def jumped(self) -> bool:
+        if self.latest is None or self.average is None:
+            return False
+        return self.latest - self.average >= FALLBACK_JUMP
 
 
 @dataclass
@@ -72,6 +107,9 @@ class SiteHealth:
     articles_24h: int
     articles_7d: int
     fields: list[FieldHealth]
+    # Any field from the fallback, then each field that came from it in the window.
+    fallback: FallbackHealth
+    fallback_fields: list[FallbackHealth]
     flags: list[str] = field(default_factory=list)
 
 
@@ -97,7 +135,12 @@ def _spider_health(db: Database, last: dict[str, Any], now: datetime) -> SiteHea
         last_run=last,
         articles_24h=articles_of_site_since(db, site, now - timedelta(days=1)) if site else 0,
         articles_7d=articles_of_site_since(db, site, now - timedelta(days=7)) if site else 0,
-        fields=[_field_health(runs, name) for name in COMPLETENESS_FIELDS],
+        fields=[FieldHealth(name, *_shares(runs, _share_of(name))) for name in COMPLETENESS_FIELDS],
+        fallback=FallbackHealth("any", *_shares(runs, _share_of("fallback"))),
+        fallback_fields=[
+            FallbackHealth(name, *_shares(runs, _fallback_share_of(name)))
+            for name in _fallback_field_names(runs)
+        ],
     )
     if last["exit_code"]:
         why = last["message"] or last["finish_reason"]
@@ -108,44 +151,84 @@ def _spider_health(db: Database, last: dict[str, Any], now: datetime) -> SiteHea
                 f"{item.name} on {_percent(item.latest)} of the latest articles, "
                 f"{_percent(item.average)} before: has the page layout changed?"
             )
+    jumps = [item for item in health.fallback_fields if item.jumped]
+    if jumps:
+        fields = ", ".join(
+            f"{item.name} on {_percent(item.latest)}"
+            + (" of the latest articles" if n == 0 else "")
+            + f" (usually {_percent(item.average)})"
+            for n, item in enumerate(jumps)
+        )
+        health.flags.append(f"from the generic fallback: {fields}: has the page layout changed?")
     return health
 
 
-def _field_health(runs: Sequence[dict[str, Any]], name: str) -> FieldHealth:
-    """Latest and trailing completeness of one field, from runs newest first."""
+# A run's share of a field: None when the run did not measure it.
+ShareOf = Callable[[dict[str, Any]], float | None]
+
+
+def _share_of(name: str) -> ShareOf:
+    """The run's `share_<name>` column."""
+    return lambda run: run[f"share_{name}"]
+
+
+def _fallback_share_of(name: str) -> ShareOf:
+    """The run's share of articles with `name` from the fallback; 0 if it had none."""
+
+    def share(run: dict[str, Any]) -> float | None:
+        shares = _fallback_shares(run)
+        return None if shares is None else float(shares.get(name, 0.0))
+
+    return share
+
+
+def _fallback_shares(run: dict[str, Any]) -> dict[str, float] | None:
+    """The run's fallback shares by field; None for a run that measured none (or predates them)."""
+    shares: dict[str, float] | None = json.loads(run.get("fallback_shares") or "null")
+    return shares
+
+
+def _fallback_field_names(runs: Sequence[dict[str, Any]]) -> list[str]:
+    """Every field that came from the fallback in any of the runs, in name order."""
+    return sorted({name for run in runs for name in _fallback_shares(run) or {}})
+
+
+def _shares(runs: Sequence[dict[str, Any]], share_of: ShareOf) -> tuple[float | None, float | None]:
+    """A share's latest value and trailing average, from runs newest first."""
     measured = [
-        (run, _archived(run)) for run in runs if run[f"share_{name}"] is not None and _archived(run)
+        (run, _archived(run)) for run in runs if share_of(run) is not None and _archived(run)
     ]
     recent: list[tuple[dict[str, Any], int]] = []
     while measured and sum(n for _, n in recent) < RECENT_MIN_ARTICLES:
         recent.append(measured.pop(0))
     if not recent:
-        return FieldHealth(name, None, None)
+        return None, None
     since = _iso(parsed_instant(recent[-1][0]["started_at"]) - timedelta(TRAILING_DAYS))
     trailing = [(run, n) for run, n in measured if run["started_at"] >= since]
     average = (
-        _weighted_share(trailing, name)
+        _weighted_share(trailing, share_of)
         if sum(n for _, n in trailing) >= TRAILING_MIN_ARTICLES
         else None
     )
-    return FieldHealth(name, _weighted_share(recent, name), average)
+    return _weighted_share(recent, share_of), average
 
 
 def _archived(run: dict[str, Any]) -> int:
     return sum(run[key] or 0 for key in ("articles_new", "articles_updated", "articles_unchanged"))
 
 
-def _weighted_share(runs: Sequence[tuple[dict[str, Any], int]], name: str) -> float:
+def _weighted_share(runs: Sequence[tuple[dict[str, Any], int]], share_of: ShareOf) -> float:
     total = sum(n for _, n in runs)
-    # The rows come untyped from SQLite; share_* columns hold REAL values.
-    return float(sum(run[f"share_{name}"] * n for run, n in runs)) / total
+    return sum((share_of(run) or 0.0) * n for run, n in runs) / total
 
 
 def status_table(health: Sequence[SiteHealth]) -> str:
     """The health table as text: a row per site, then one line per flag."""
     if not health:
         return "No crawl runs recorded yet: run 'newscrawl crawl SPIDER' first."
-    header = ["site", "spider", "last run (UTC)", "result", "24h", "7d", *COMPLETENESS_FIELDS]
+    header = [
+        "site", "spider", "last run (UTC)", "result", "24h", "7d", *COMPLETENESS_FIELDS, "fallback"
+    ]  # fmt: skip
     rows = [header]
     for site in health:
         last = site.last_run
@@ -158,7 +241,12 @@ def status_table(health: Sequence[SiteHealth]) -> str:
                 f"{result} ({last['finish_reason']})",
                 str(site.articles_24h),
                 str(site.articles_7d),
-                *(_field_cell(item) for item in site.fields),
+                *(_field_cell(item.latest, item.average, item.dropped) for item in site.fields),
+                _field_cell(
+                    site.fallback.latest,
+                    site.fallback.average,
+                    any(item.jumped for item in site.fallback_fields),
+                ),
             ]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
@@ -169,16 +257,17 @@ def status_table(health: Sequence[SiteHealth]) -> str:
     lines.append("")
     lines.append(
         "Fields: % of the latest runs' articles / trailing "
-        f"{TRAILING_DAYS}-day average; '!' marks a sharp drop, '-' no data."
+        f"{TRAILING_DAYS}-day average; '!' marks a sharp drop, '-' no data. "
+        "fallback: % with any field from the generic fallback; '!' marks a jump."
     )
     flags = [f"FLAG {site.site or site.spider}: {flag}" for site in health for flag in site.flags]
     lines += flags or ["No problems flagged."]
     return "\n".join(line.rstrip() for line in lines)
 
 
-def _field_cell(item: FieldHealth) -> str:
-    cell = f"{_percent(item.latest, bare=True)}/{_percent(item.average, bare=True)}"
-    return cell + ("!" if item.dropped else "")
+def _field_cell(latest: float | None, average: float | None, marked: bool) -> str:
+    cell = f"{_percent(latest, bare=True)}/{_percent(average, bare=True)}"
+    return cell + ("!" if marked else "")
 
 
 def _percent(share: float | None, *, bare: bool = False) -> str:

@@ -41,8 +41,10 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from sqlite_utils import Database
 from twisted.internet.defer import Deferred, succeed
 
+from newscrawl.archive import Archive
 from newscrawl.archive.queries import article_state, row_counts
 from newscrawl.errors import ArchiveError, WarcError
+from newscrawl.runs.reparse_selection import Selection, records_to_redo
 from newscrawl.warc.reader import ItemRecord, item_records, page_body, warc_files_in
 from pipelines.base import ArchivePipeline
 from pipelines.shared_archive import archive_failure
@@ -117,6 +119,13 @@ class ReparseReport:
     reasons: Counter[str] = field(default_factory=Counter)
     unreadable_files: list[str] = field(default_factory=list)
     archive_error: str | None = None
+    # With --parser or --parser-below: what the selection kept of the recorded items.
+    selection: str | None = None
+    recorded: int = 0
+    pages_of_rows: int = 0
+    pages_without_row: int = 0
+    # Pages whose article turned out to be a row the selection does not take.
+    outside_selection: int = 0
 
     @property
     def exit_code(self) -> int:
@@ -130,6 +139,12 @@ class ReparseReport:
             f"{self.versions_added} versions added, {self.snapshots_added} view snapshots added; "
             f"{len(self.failures)} records failed"
         ]
+        if self.selection is not None:
+            lines.append(
+                f"selected ({self.selection}): {self.records} of {self.recorded} recorded items: "
+                f"{self.pages_of_rows} pages of matching rows, {self.pages_without_row} pages "
+                f"without a row; {self.outside_selection} parsed into other rows, left alone"
+            )
         if self.fields_changed:
             fields = ", ".join(f"{name} {n}" for name, n in self.fields_changed.most_common())
             lines.append(f"changed fields: {fields}")
@@ -254,12 +269,22 @@ def _parse_in_worker(record: ItemRecord) -> _Parsed:
 class Reparser:
     """Re-parses recorded items into the archive of `settings` (NEWSCRAWL_DB)."""
 
-    def __init__(self, overrides: Mapping[str, Any] | None = None, *, jobs: int = 1) -> None:
+    def __init__(
+        self,
+        overrides: Mapping[str, Any] | None = None,
+        *,
+        jobs: int = 1,
+        selection: Selection | None = None,
+    ) -> None:
         from newscrawl.runs.project import project_settings
 
         self.overrides = dict(overrides or {})
         self.settings = project_settings(self.overrides)
         self.jobs = max(1, jobs)
+        # Only the rows it selects are written (and articles with no row yet).
+        self.selection = selection
+        # The URLs this run took: each stays taken after its row says the fixed parser made it.
+        self._taken: set[str] = set()
         self._pool: Any = None
 
     @contextmanager
@@ -340,6 +365,9 @@ class Reparser:
         item = parsed.item
         url = getattr(item, "url", None) if parsed.record.item_type == "Page" else None
         before = article_state(db, url) if url else None
+        if url and not self._takes(url, before):
+            report.outside_selection += 1
+            return
         duplicates = self._stats.get_value(DUPLICATES_STAT, 0)
         try:
             for pipeline in writers:
@@ -369,6 +397,15 @@ class Reparser:
             report.fields_changed.update(changed)
         else:
             report.unchanged += 1
+
+    def _takes(self, url: str, before: Mapping[str, Any] | None) -> bool:
+        """Whether the selection lets the article of `url` be written (always, without one)."""
+        if self.selection is None or url in self._taken:
+            return True
+        if before is not None and not self.selection.selects(before["parser"]):
+            return False
+        self._taken.add(url)
+        return True
 
 
 # --- progress ---------------------------------------------------------------------
@@ -415,16 +452,31 @@ def reparse_files(
     overrides: Mapping[str, Any] | None = None,
     site: str | None = None,
     since: datetime | None = None,
+    selection: Selection | None = None,
     jobs: int = 1,
     stream: TextIO = sys.stderr,
 ) -> ReparseReport:
-    """Re-parse the items recorded in `paths` (files or folders) into the archive."""
+    """Re-parse the items recorded in `paths` (files or folders) into the archive.
+
+    With a `selection`, only the pages of the rows it selects and the pages
+    without a row (dropped at crawl time) are parsed and written.
+    """
     files = warc_files_in(paths)
-    reparser = Reparser(overrides, jobs=jobs)
+    reparser = Reparser(overrides, jobs=jobs, selection=selection)
     with reparser.workers():
         records, problems = items_to_replay(files, site=site, since=since)
+        recorded = len(records)
+        if selection is not None:
+            with Archive(reparser.settings["NEWSCRAWL_DB"]) as archive:
+                selected = records_to_redo(archive.db, records, selection)
+            records = selected.records
         progress = Progress(len(records), stream)
         report = reparser.run(records, progress)
     progress.finish()
     report.unreadable_files = problems
+    if selection is not None:
+        report.selection = str(selection)
+        report.recorded = recorded
+        report.pages_of_rows = selected.of_rows
+        report.pages_without_row = selected.without_row
     return report

@@ -10,13 +10,20 @@ a `crawl_runs` row. `newscrawl crawl` (`newscrawl.runs.runner`) and a direct
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum
 from pathlib import Path
 from typing import Any
 
-from newscrawl.crawler.completeness import ARTICLES_STAT, COMPLETENESS_FIELDS, STATS_PREFIX
+from newscrawl.crawler.completeness import (
+    ARTICLES_STAT,
+    COMPLETENESS_FIELDS,
+    FALLBACK_ARTICLES_STAT,
+    STATS_PREFIX,
+    fallback_counts,
+)
 
 __all__ = ["CrawlResult", "ExitCode"]
 
@@ -165,7 +172,20 @@ class CrawlResult:
             "revisits": self.count("newscrawl/runs/revisits"),
             "card_views": self.count("newscrawl/card_views"),
             **shares,
+            **self._fallback_shares(articles),
             "log_file": str(self.log_file) if self.log_file else None,
+        }
+
+    def _fallback_shares(self, articles: int) -> dict[str, Any]:
+        """The run's fallback columns: any field, and each field (a JSON object), 0 to 1."""
+        if not articles:
+            return {"share_fallback": None, "fallback_shares": None}
+        shares = {
+            name: round(n / articles, 4) for name, n in sorted(fallback_counts(self.stats).items())
+        }
+        return {
+            "share_fallback": round(self.count(FALLBACK_ARTICLES_STAT) / articles, 4),
+            "fallback_shares": json.dumps(shares),
         }
 
 
