@@ -385,6 +385,7 @@ def label_rows(db: Path, urls: list[str], parser: str | None, *, misread: bool =
             )
 
 
+@pytest.mark.e2e
 @pytest.mark.parametrize(
     ("rule", "selects_unrecorded"),
     [(["--parser-below", "unn/5"], True), (["--parser", OLD_PARSER], False)],
