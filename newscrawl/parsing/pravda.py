@@ -54,6 +54,7 @@ class PravdaParser(UkrainianSiteParser):
     """Article pages of www.pravda.com.ua: `/news/`, `/articles/`, `/columns/` in uk, ru, en."""
 
     DOMAINS: ClassVar[tuple[str, ...]] = ("pravda.com.ua",)
+    NAME: ClassVar[str] = "pravda"
     VERSION: ClassVar[str] = "1"
 
     SITE: ClassVar[str] = "pravda.com.ua"

@@ -60,6 +60,7 @@ class UnnParser(UkrainianSiteParser):
     """Article pages of unn.ua (uk `/news/`, en `/en/news/`, ru `/ru/news/`) and AMP copies."""
 
     DOMAINS: ClassVar[tuple[str, ...]] = ("unn.ua",)
+    NAME: ClassVar[str] = "unn"
     VERSION: ClassVar[str] = "1"
 
     SITE: ClassVar[str] = "unn.ua"
