@@ -17,8 +17,13 @@ from newscrawl.parsing.html import element_text, word_set
 
 # Page furniture: a paragraph inside these is never the article's text.
 _FURNITURE = word_set("nav header footer aside form a button template noscript")
-# Paragraph-like blocks whose text counts towards their container.
+# Paragraph-like blocks whose text counts towards their container; a <div> counts
+# as one when it holds no block of its own (sites that write paragraphs as <div>s).
 _PARAGRAPHS = word_set("p blockquote pre")
+_BLOCKS = word_set(
+    "p div section article main blockquote pre ul ol dl table figure "
+    "h1 h2 h3 h4 h5 h6 header footer nav aside form"
+)
 # A container gets all of its own paragraphs' text, and half of its grandchildren's,
 # so a body whose paragraphs are each wrapped in a <div> is still one block.
 _GRANDPARENT_SHARE = 0.5
@@ -43,9 +48,10 @@ def main_content(root: HtmlElement) -> MainContent | None:
     """
     scores: dict[HtmlElement, float] = defaultdict(float)
     counted: dict[HtmlElement, int] = {}
-    for paragraph in root.iter(*_PARAGRAPHS):
+    for paragraph in root.iter(*_PARAGRAPHS, "div"):
         # The leaf-most block only: a quote of two <p>s is counted once.
-        if next(paragraph.iterdescendants(*_PARAGRAPHS), None) is not None or any(
+        inner = _BLOCKS if paragraph.tag == "div" else _PARAGRAPHS
+        if next(paragraph.iterdescendants(*inner), None) is not None or any(
             ancestor.tag in _FURNITURE for ancestor in paragraph.iterancestors()
         ):
             continue

@@ -244,8 +244,10 @@ class UnnParser(UkrainianSiteParser):
             if element.tag != "p" or _in_link(element):
                 continue
             text = element_text(element)
+            if not text or self.is_location_line(text):
+                continue
             bold = "".join(element_text(b) for b in element.xpath("./strong | ./b"))
-            if text and folded_text(bold) == text:
+            if folded_text(bold) == text:
                 return element
             if text_block in element.iterancestors():
                 return None  # the text has begun, and no announce came before it
