@@ -22,7 +22,13 @@ from datetime import datetime
 from newscrawl.items import Article, Link
 from newscrawl.parsing.base import SiteParser, is_empty
 
-__all__ = ["FALLBACK_FIELDS", "LINK_KINDS", "is_article_reading", "layered_article"]
+__all__ = [
+    "FALLBACK_FIELDS",
+    "LINK_KINDS",
+    "is_article_reading",
+    "layered_article",
+    "needs_generic_reading",
+]
 
 # The fields the generic reading may fill, named as in `Article.fallback_fields`,
 # and the Article attributes each carries along (a date comes with its source).
@@ -50,6 +56,11 @@ def is_article_reading(article: Article) -> bool:
     return any(not is_empty(getattr(article, name)) for name in _ARTICLE_FIELDS)
 
 
+def needs_generic_reading(site: SiteParser, article: Article) -> bool:
+    """Whether the site's reading of a page is an article lacking a field the site always shows."""
+    return is_article_reading(article) and bool(site.missing_fields(article))
+
+
 def layered_article(
     site: SiteParser, generic: SiteParser, html: str, url: str, fetched_at: datetime
 ) -> Article:
@@ -62,7 +73,7 @@ def layered_article(
     """
     article = site.parse(html, url, fetched_at)
     article.parser = site.provenance
-    if site is generic or not is_article_reading(article) or not site.missing_fields(article):
+    if site is generic or not needs_generic_reading(site, article):
         return article
     reading = generic.parse(html, url, fetched_at)
     article.fallback_fields = _filled_fields(article, reading, site)
