@@ -40,9 +40,9 @@ _READ_ALSO_LABEL = re.compile(
 )
 # What may stand between a read-also link and its date: "(8 січня, 17:46)", "– 8 січня".
 _DATE_PUNCTUATION = " \t\n,;()[]–—-|•"
-# A byline at the end of the text repeats the authors: "Ім'я Прізвище, Ім'я Прізвище".
 # A shown date is short and has a digit: "8 січня, 17:46", "December 31, 23:50".
 _SHORT_DATE_TEXT = re.compile(r"^(?=.*\d).{4,40}$")
+# A byline at the end of the text repeats the authors: "Ім'я Прізвище, Ім'я Прізвище".
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\sта\s|\sі\s|\sи\s|\sand\s)\s*")
 
 

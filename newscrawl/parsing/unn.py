@@ -352,7 +352,11 @@ class UnnParser(UkrainianSiteParser):
         for element in scope.iter():
             if element is text_block:
                 after_text = True
-            elif after_text and text_block not in element.iterancestors():
+            elif (
+                after_text
+                and isinstance(element.tag, str)
+                and text_block not in element.iterancestors()
+            ):
                 anchors = element.xpath("./a[@href]")
                 if (
                     anchors
@@ -618,7 +622,8 @@ class _BodyReader:
     def _flush(self) -> None:
         text = folded_text("".join(self._buffer))
         self._buffer.clear()
-        # A "Читайте також:" left behind by a removed read-also insert is no paragraph.
+        # A "Читайте також:" left behind by a removed read-also insert is no paragraph,
+        # nor the location line or an ad slot's label, whatever block holds them.
         if (
             not text
             or is_read_also_label(text)
