@@ -24,6 +24,7 @@ import pytest
 from newscrawl.items import Article, Link
 from newscrawl.parsing import parser_for
 from newscrawl.parsing.pravda import PravdaParser
+from newscrawl.testing.redesign import redesigned_html
 from tests.golden import assert_matches_golden
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -245,6 +246,82 @@ def test_garbage_gives_an_empty_article() -> None:
         article = PravdaParser().parse(html, UK_URL, datetime(2025, 1, 1, tzinfo=UTC))
         assert article.body is None
         assert article.url == UK_URL
+
+
+# ------------------------------------------------------- a redesign (every class renamed)
+
+# What a redesign takes that nothing else on the page says: the saved count in
+# #articleCountView (the spider fetches views from the counter anyway), and with
+# the JSON-LD its date's source, modified date, authors and section. A byline then
+# names no known author and stays in the text.
+LOST_IN_REDESIGN: dict[str, dict[str, object]] = {"article_ru": {"views": None}}
+LOST_WITH_JSONLD: dict[str, dict[str, object]] = {
+    "article_ru": {
+        "views": None,
+        "published_source": "page",
+        "modified_at": None,
+        "authors": [],
+        "section": None,
+    }
+}
+ARTICLES = sorted(set(CASES) - {"listing_uk"})
+
+
+def redesigned(name: str, *, drop_jsonld: bool = False) -> Article:
+    url, fetched_at = CASES[name]
+    html = (FIXTURES / f"{name}.html").read_text(encoding="utf-8")
+    return PravdaParser().parse(redesigned_html(html, drop_jsonld=drop_jsonld), url, fetched_at)
+
+
+@pytest.mark.parametrize("drop_jsonld", [False, True])
+@pytest.mark.parametrize("name", ARTICLES)
+def test_a_redesign_loses_only_what_the_classes_or_json_ld_alone_said(
+    name: str, drop_jsonld: bool
+) -> None:
+    produced = redesigned(name, drop_jsonld=drop_jsonld).to_dict()
+    lost = (LOST_WITH_JSONLD if drop_jsonld else LOST_IN_REDESIGN).get(name, {})
+    expected = parse(name).to_dict() | lost
+    for field in set(expected) - {"body"}:
+        assert produced[field] == expected[field], field
+    paragraphs = expected["body"].split("\n\n")
+    if "authors" in lost:
+        # The byline, in its place before the card's teaser that ends the article.
+        paragraphs.insert(-1, "Мария Петренко и Олег Сидоренко")
+    assert produced["body"].split("\n\n") == paragraphs
+
+
+@pytest.mark.parametrize("drop_jsonld", [False, True])
+def test_a_redesigned_listing_is_still_no_article(drop_jsonld: bool) -> None:
+    assert (
+        redesigned("listing_uk", drop_jsonld=drop_jsonld).to_dict() == parse("listing_uk").to_dict()
+    )
+
+
+def test_a_redesign_finds_the_date_in_the_header_not_in_the_text() -> None:
+    # The header's short dated text is the date; a date in the text is not.
+    html = (FIXTURES / "news_uk.html").read_text(encoding="utf-8")
+    moved = html.replace('<span class="post_author_date">5 лютого, 10:18</span>', "")
+    moved = moved.replace("<h2><span>Що далі</span></h2>", "<p>4 лютого, 18:30</p>")
+    url, fetched_at = CASES["news_uk"]
+    article = PravdaParser().parse(redesigned_html(moved), url, fetched_at)
+    assert (article.published_at, article.published_source) == (None, None)
+
+
+@pytest.mark.skipif(not CORPUS_PAGE.exists(), reason="the shared corpus is not here")
+@pytest.mark.parametrize("drop_jsonld", [False, True])
+def test_the_real_page_survives_a_redesign(drop_jsonld: bool) -> None:
+    truth = json.loads(CORPUS_PAGE.with_name("Pravda_2026_01_08.json").read_text("utf-8"))
+    html = gzip.decompress(CORPUS_PAGE.read_bytes()).decode("utf-8")
+    fetched_at = datetime.fromisoformat(truth["crawl_date"]).replace(tzinfo=UTC)
+    before = PravdaParser().parse(html, truth["url"], fetched_at).to_dict()
+    after = (
+        PravdaParser()
+        .parse(redesigned_html(html, drop_jsonld=drop_jsonld), truth["url"], fetched_at)
+        .to_dict()
+    )
+    # The JSON-LD alone gave the date's source, the modified date and the section.
+    lost = {"published_source": "page", "modified_at": None, "section": None}
+    assert after == (before | lost if drop_jsonld else before)
 
 
 # -------------------------------------------------------------------- golden files

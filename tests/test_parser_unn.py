@@ -13,6 +13,7 @@ then review the diff (`git diff tests/fixtures/unn/golden`) before committing, a
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ import pytest
 
 from newscrawl.items import Article, Link
 from newscrawl.parsing.unn import UnnParser
+from newscrawl.testing.redesign import redesigned_html
 from tests.golden import assert_matches_golden
 
 KYIV = ZoneInfo("Europe/Kyiv")
@@ -559,21 +561,134 @@ def test_headline_falls_back_to_og_title_then_title() -> None:
     )
 
 
-def test_summary_falls_back_to_meta_description() -> None:
+def test_summary_falls_back_to_the_bold_paragraph_then_the_meta_description() -> None:
+    announce = "В Одессе на Морском вокзале заработал новый пункт несокрушимости"
     html = html_of("article_ru").replace("single-news-card_announce__", "gone_")
+    html = html.replace(f"<strong>{announce}", f"<strong>Анонс: {announce}")
     article = UnnParser().parse(html, *CASES["article_ru"])
-    assert article.summary == (
-        "В Одессе на Морском вокзале заработал новый пункт несокрушимости с генераторами и "
-        "доступом к интернету."
-    )
+    # Its class gone, the announce is the bold paragraph between the headline and the text.
+    assert article.summary is not None and article.summary.startswith(f"Анонс: {announce}")
     # The announce was not inside the body block, so the body is unchanged.
     assert article.body == parse("article_ru").body
+    not_bold = html.replace("<p><strong>Анонс", "<p>Анонс").replace("</strong></p></div>", "</p>")
+    assert UnnParser().parse(not_bold, *CASES["article_ru"]).summary == (
+        f"{announce} с генераторами и доступом к интернету."
+    )
 
 
 def test_registry_finds_the_unn_parser() -> None:
     from newscrawl.parsing import site_parsers
 
     assert isinstance(site_parsers()["unn.ua"], UnnParser)
+
+
+# ------------------------------------------------------- a redesign (every class renamed)
+
+ARTICLES = sorted(set(CASES) - {"listing_en", "error_404"})
+# What a page loses with its JSON-LD where nothing else on it says the same: the
+# date's source (the shown date stands in, same moment) and authors named only there.
+LOST_WITH_JSONLD: dict[str, dict[str, object]] = {
+    "article_uk_jsonld": {"published_source": "page", "authors": []},
+    "redeploy_uk": {"published_source": "page", "authors": []},
+}
+
+
+def redesigned(name: str, *, drop_jsonld: bool = False) -> Article:
+    html = redesigned_html(html_of(name), drop_jsonld=drop_jsonld)
+    return UnnParser().parse(html, *CASES[name])
+
+
+@pytest.mark.parametrize("name", ARTICLES)
+def test_a_redesign_renaming_every_class_changes_no_field(name: str) -> None:
+    assert redesigned(name).to_dict() == parse(name).to_dict()
+
+
+@pytest.mark.parametrize("name", ARTICLES)
+def test_a_redesign_dropping_json_ld_too_loses_only_what_only_json_ld_said(name: str) -> None:
+    produced = redesigned(name, drop_jsonld=True).to_dict()
+    expected = parse(name).to_dict() | LOST_WITH_JSONLD.get(name, {})
+    for field in expected:
+        assert produced[field] == expected[field], field
+
+
+@pytest.mark.parametrize("drop_jsonld", [False, True])
+@pytest.mark.parametrize("name", ["listing_en", "error_404"])
+def test_a_redesigned_listing_or_error_page_is_still_no_article(
+    name: str, drop_jsonld: bool
+) -> None:
+    assert redesigned(name, drop_jsonld=drop_jsonld).to_dict() == parse(name).to_dict()
+
+
+def test_without_classes_json_ld_or_og_type_an_article_url_with_text_is_an_article() -> None:
+    # article_ru has neither JSON-LD nor og:type: only its structure says "article".
+    html = redesigned_html(html_of("article_ru"))
+    url, fetched = CASES["article_ru"]
+    assert UnnParser().parse(html, url, fetched).headline is not None
+    listing_url = "https://unn.ua/ru/world?page=2"
+    article = UnnParser().parse(html.replace(RU_URL, listing_url), listing_url, fetched)
+    assert (article.headline, article.body) == (None, None)
+
+
+def test_one_line_under_a_headline_is_no_article() -> None:
+    html = redesigned_html(html_of("error_404"))
+    two_lines = html.replace("</p>", "</p><p>Можливо, сторінку перенесли або видалили.</p>")
+    url, fetched = CASES["error_404"]
+    assert UnnParser().parse(html, url, fetched).headline is None
+    assert UnnParser().parse(two_lines, url, fetched).headline == "404"
+
+
+def _body_block_start(html: str) -> str:
+    found = re.search(r'<div class="c[0-9a-f]+"><p>', html)
+    assert found is not None
+    return found.group(0)
+
+
+def test_announce_location_and_ad_label_inside_the_text_block_stay_out_of_the_body() -> None:
+    # A redesign that moves the announce and the location line into the text block,
+    # and shows an ad slot's label there, all with classes the parser cannot know.
+    name = "article_en_time_only"
+    html = html_of(name)
+    announce = re.search(r"<div class=\"single-news-card_announce__\w+\">(.*?)</div>", html)
+    assert announce is not None
+    html = html.replace(announce.group(0), "").replace(
+        '<p class="single-news-card_location__Lc0Aa">Kyiv • UNN</p>', ""
+    )
+    html = html.replace(
+        '<div class="single-news-card_body__w0_Jb">',
+        '<div class="single-news-card_body__w0_Jb"><p>Kyiv • UNN</p>'
+        + announce.group(1)
+        + "<div><span>Advertisement</span></div>",
+    )
+    article = UnnParser().parse(redesigned_html(html), *CASES[name])
+    assert article.body == parse(name).body
+    assert article.summary == parse(name).summary
+
+
+def test_a_block_of_share_links_after_the_text_is_no_tags_block() -> None:
+    name = "seed_en"
+    share = (
+        '<div><a href="https://www.facebook.com/sharer.php?u=x">Facebook</a>'
+        '<a href="https://t.me/share/url?url=x">Telegram</a></div>'
+    )
+    html = html_of(name).replace(
+        '<div class="single-news-card_tags__Mn8Op">',
+        share + '<div class="single-news-card_tags__Mn8Op">',
+    )
+    assert redesigned_html(html) != redesigned_html(html_of(name))
+    assert UnnParser().parse(redesigned_html(html), *CASES[name]).tags == ["News of the World"]
+    no_tags = re.sub(r'<div class="single-news-card_tags__Mn8Op">.*?</div>', "", html)
+    assert UnnParser().parse(redesigned_html(no_tags), *CASES[name]).tags == []
+
+
+def test_views_need_the_info_line_between_the_headline_and_the_text() -> None:
+    # The count a related card shows is no article's count: without its info line
+    # the page has no views of its own.
+    name = "seed_en"
+    html = re.sub(
+        r'<div class="single-news-card_tagDateInfo__\w+">.*?</div>', "", html_of(name), flags=re.S
+    )
+    assert "17721" in html
+    assert UnnParser().parse(redesigned_html(html), *CASES[name]).views is None
 
 
 # -------------------------------------------------------------------- golden files

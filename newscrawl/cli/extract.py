@@ -25,8 +25,9 @@ _ATTR = re.compile(r"""([\w:-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""")
 HELP = "parse saved pages and print one JSON object per page"
 DESCRIPTION = """\
 Parse saved pages (.html, .html.gz, or folders of them) with the parser registry and print
-one JSON object per page: the Article fields plus 'source', the input path. A page that
-fails gives an object with an 'error' field and the run goes on.
+one JSON object per page: the Article fields, 'parser' and 'fallback_fields' (which
+parser's rules read it, which fields the generic reading filled in) and 'source', the
+input path. A page that fails gives an object with an 'error' field and the run goes on.
 """
 
 
@@ -80,7 +81,7 @@ def extracted_record(
     """The Article fields of one saved page plus `source`; `error` instead if it fails."""
     # Imported here, not at the top: every `newscrawl` command builds this
     # command's parser, and only extract needs the parsers.
-    from newscrawl.parsing import parser_for
+    from newscrawl.parsing import article_of_html
     from newscrawl.parsing.decoding import decoded_html
 
     record: dict[str, Any] = {"source": str(path)}
@@ -91,11 +92,14 @@ def extracted_record(
         html = decoded_html(data)
         page_url = url or page_url_of(html) or path.resolve().as_uri()
         when = fetched_at or datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        article = parser_for(page_url).parse(html, page_url, when)
+        article = article_of_html(html, page_url, when)
     except Exception as exc:  # one bad page must not end a run over a folder
         record["error"] = f"{type(exc).__name__}: {exc}"
         return record
-    return article.to_dict() | record
+    # How the page was read, beside what it says: which parser's rules made the
+    # record and which fields the generic reading filled in.
+    provenance = {"parser": article.parser, "fallback_fields": article.fallback_fields}
+    return article.to_dict() | provenance | record
 
 
 def page_url_of(html: str) -> str | None:

@@ -21,6 +21,11 @@ from newscrawl.parsing.language import detected_language, language_code
 from newscrawl.parsing.urls import absolute_url, canonical_url, site_of
 
 
+def is_empty(value: object) -> bool:
+    """Whether an Article field holds nothing: None, "" or an empty list."""
+    return value is None or value == "" or value == []
+
+
 class SiteParser(ABC):
     """Turns one fetched page of a site into an `Article`.
 
@@ -31,6 +36,14 @@ class SiteParser(ABC):
 
     # Domains this parser handles; subdomains match too ("unn.ua" covers "www.unn.ua").
     DOMAINS: ClassVar[tuple[str, ...]] = ()
+    # The parser's name in the provenance of the rows it makes: "unn" in "unn/2".
+    NAME: ClassVar[str] = ""
+    # The Article fields every article page of the site carries, as far as anyone has
+    # seen. When the site's rules leave one of them empty on an article page, the page
+    # is not what the rules expect (a redesign), and the generic parser's reading of it
+    # fills every field they left empty (`newscrawl.parsing.layering`). Only what is
+    # really always there belongs here: each page without it costs a generic parse.
+    ALWAYS_PRESENT: ClassVar[frozenset[str]] = frozenset()
     # The site as stored in `Article.site`, e.g. "unn.ua"; the generic parser leaves it
     # empty, and each page's site is then its URL's.
     SITE: ClassVar[str] = ""
@@ -59,7 +72,20 @@ class SiteParser(ABC):
 
     @abstractmethod
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
-        """The article on the page. Missing fields stay empty; it never raises for thin pages."""
+        """The article on the page, by the site's own rules. It never raises for thin pages.
+
+        Missing fields stay empty. A page that is not an article (a listing, an error
+        page) gives `page_level_article` alone: no headline, summary, body or date.
+        """
+
+    @property
+    def provenance(self) -> str:
+        """The parser and version whose rules make a row, as the archive records it: "unn/2"."""
+        return f"{self.NAME}/{self.VERSION}"
+
+    def missing_fields(self, article: Article) -> list[str]:
+        """The ALWAYS_PRESENT fields the article lacks, sorted."""
+        return sorted(name for name in self.ALWAYS_PRESENT if is_empty(getattr(article, name)))
 
     def local_time(self, moment: datetime) -> datetime:
         """The moment in the site's time zone (unchanged when the site has none)."""

@@ -40,6 +40,8 @@ _READ_ALSO_LABEL = re.compile(
 )
 # What may stand between a read-also link and its date: "(8 січня, 17:46)", "– 8 січня".
 _DATE_PUNCTUATION = " \t\n,;()[]–—-|•"
+# A shown date is short and has a digit: "8 січня, 17:46", "December 31, 23:50".
+_SHORT_DATE_TEXT = re.compile(r"^(?=.*\d).{4,40}$")
 # A byline at the end of the text repeats the authors: "Ім'я Прізвище, Ім'я Прізвище".
 _NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\sта\s|\sі\s|\sи\s|\sand\s)\s*")
 
@@ -54,10 +56,17 @@ class PravdaParser(UkrainianSiteParser):
     """Article pages of www.pravda.com.ua: `/news/`, `/articles/`, `/columns/` in uk, ru, en."""
 
     DOMAINS: ClassVar[tuple[str, ...]] = ("pravda.com.ua",)
-    VERSION: ClassVar[str] = "1"
+    NAME: ClassVar[str] = "pravda"
+    VERSION: ClassVar[str] = "2"
+    # On every article page seen, the real one included. Not the views: the page
+    # carries none, the spider fetches them from the counter.
+    ALWAYS_PRESENT: ClassVar[frozenset[str]] = frozenset(
+        {"headline", "summary", "body", "published_at"}
+    )
 
     SITE: ClassVar[str] = "pravda.com.ua"
     HOST: ClassVar[str] = "www.pravda.com.ua"
+    HOME: ClassVar[str] = "https://www.pravda.com.ua/"
     URL_LANGUAGES: ClassVar[Mapping[str, str]] = {"rus": "ru", "eng": "en"}
 
     # CSS selectors.
@@ -75,6 +84,14 @@ class PravdaParser(UkrainianSiteParser):
         "div.image-box, div.advtext, div.advtext_mob, div.advtext1, div.nts-ad, "
         "script, style, figure, figcaption"
     )
+
+    # Where a redesign renamed the classes, the structure still says it: the article is
+    # the <article> holding the <h1>, authors and tags are links to their pages (seen
+    # on the real page: /rus/authors/<slug>/, /rus/tags/<slug>/), the shown date is in
+    # the article's header.
+    ANY_ARTICLE: ClassVar[CSSSelector] = _css("article")
+    AUTHOR_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?:/(?:rus|eng))?/authors/[^/]+/?$")
+    TAG_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?:/(?:rus|eng))?/tags/[^/]+/?$")
 
     # /news/2026/01/08/8015225/, /rus/articles/..., /eng/columns/...: the id ends the path.
     ARTICLE_ID: ClassVar[re.Pattern[str]] = re.compile(r"/(\d{5,})/?$")
@@ -104,16 +121,22 @@ class PravdaParser(UkrainianSiteParser):
         jsonld = self.jsonld_article_of_page(root)
         scope = _first(root, self.ARTICLE)
         if scope is None:
+            # The class renamed: the <article> that holds the headline.
+            scope = next(
+                (a for a in html_elements(self.ANY_ARTICLE(root)) if _h1(a) is not None), None
+            )
+        if scope is None:
             # A listing or error page: nothing of it is an article's field.
             return article
 
-        article.headline = element_text(_first(scope, self.HEADLINE)) or jsonld_text(
-            jsonld.get("headline")
+        heading = _first(scope, self.HEADLINE)
+        article.headline = element_text(heading if heading is not None else _h1(scope)) or (
+            jsonld_text(jsonld.get("headline"))
         )
         article.authors = self._authors(scope, jsonld)
         article.published_at, article.published_source = self._published(scope, jsonld, fetched_at)
         article.modified_at = iso_datetime(jsonld.get("dateModified"), self.TIMEZONE)
-        article.tags = [text for a in html_elements(self.TAGS(scope)) if (text := element_text(a))]
+        article.tags = self._tags(scope)
         article.section = jsonld_section(jsonld)
         article.summary = meta_content(root, "description") or meta_content(root, "og:description")
         paragraphs, body_links = self._body(scope, article.url, article.authors, fetched_at)
@@ -132,6 +155,23 @@ class PravdaParser(UkrainianSiteParser):
         names = [text for e in html_elements(self.AUTHOR_NAME(scope)) if (text := element_text(e))]
         if not names:
             names = jsonld_names(jsonld.get("author"))
+        if not names:
+            names = self._linked_names(scope, self.AUTHOR_PATH)
+        return list(dict.fromkeys(names))
+
+    def _tags(self, scope: HtmlElement) -> list[str]:
+        tags = [text for a in html_elements(self.TAGS(scope)) if (text := element_text(a))]
+        return tags or self._linked_names(scope, self.TAG_PATH)
+
+    def _linked_names(self, scope: HtmlElement, path: re.Pattern[str]) -> list[str]:
+        """The texts of the scope's links to the site's pages whose path matches."""
+        names: list[str] = []
+        for anchor in scope.iter("a"):
+            url = self._link_url(anchor, self.HOME)
+            if url is not None and urls.site_of(url) == self.SITE:
+                text = element_text(anchor)
+                if text and path.match(urlsplit(url).path):
+                    names.append(text)
         return list(dict.fromkeys(names))
 
     def _published(
@@ -141,10 +181,33 @@ class PravdaParser(UkrainianSiteParser):
         if published is not None:
             return published, "jsonld"
         # "8 січня, 17:46" has no year: it is read relative to the fetch time.
-        shown = local_datetime(element_text(_first(scope, self.DATE)), fetched_at, self.TIMEZONE)
-        if shown is not None:
-            return shown, "page"
+        date = _first(scope, self.DATE)
+        for element in [date] if date is not None else self._header_leaves(scope):
+            shown = local_datetime(element_text(element), fetched_at, self.TIMEZONE)
+            if shown is not None:
+                return shown, "page"
         return None, None
+
+    def _header_leaves(self, scope: HtmlElement) -> list[HtmlElement]:
+        """The short texts of the article's header, where the shown date is (by structure).
+
+        The header is the article's <header>, else the headline's block; only short
+        leaf texts with a digit are tried, so no headline or name is read as a date.
+        """
+        header = next(scope.iter("header"), None)
+        if header is None:
+            heading = _h1(scope)
+            header = heading.getparent() if heading is not None else None
+        if header is None:
+            return []
+        return [
+            element
+            for element in header.iter()
+            if isinstance(element.tag, str)
+            and len(element) == 0
+            and element.tag != "h1"
+            and _SHORT_DATE_TEXT.match(element_text(element))
+        ]
 
     # ---------------------------------------------------------------- body
 
@@ -228,6 +291,10 @@ class PravdaParser(UkrainianSiteParser):
 def _first(root: HtmlElement, selector: CSSSelector) -> HtmlElement | None:
     found = html_elements(selector(root))
     return found[0] if found else None
+
+
+def _h1(scope: HtmlElement) -> HtmlElement | None:
+    return next(scope.iter("h1"), None)
 
 
 def _text_after(anchor: HtmlElement) -> str:

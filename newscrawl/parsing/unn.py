@@ -6,6 +6,12 @@ a hash. The shared folder's site notes (`sites/unn.md`) say what the pages look 
 and which parts of that are seen rather than assumed; where a shape is only assumed
 (the read-also insert), the parser also recognises the content itself (a link ending
 in `dd.mm.yy, HH:MM`).
+
+When a redesign renames the classes too, the rules fall back on the page's structure,
+which a redesign keeps: the `<h1>`, the bulleted info line between it and the text,
+the block holding most paragraph text (`newscrawl.parsing.structure`), links to author
+pages. The content rules (read-also inserts, the announce, the location line) are
+about text, so they work inside that block as they do inside the classed one.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -26,6 +33,7 @@ from newscrawl.parsing.dates import (
     local_datetime,
     readalso_date,
 )
+from newscrawl.parsing.generic.page import text_key
 from newscrawl.parsing.html import (
     element_text,
     elements_by_class_prefix,
@@ -37,6 +45,7 @@ from newscrawl.parsing.html import (
 )
 from newscrawl.parsing.jsonld import jsonld_names, jsonld_section, jsonld_text
 from newscrawl.parsing.readalso import is_read_also_label
+from newscrawl.parsing.structure import MainContent, main_content
 from newscrawl.parsing.ukrainian import UkrainianSiteParser
 from newscrawl.parsing.views import views_from_text
 from newscrawl.text import folded_text
@@ -54,13 +63,22 @@ _EXCLUDED_TAGS = word_set(
 )
 # Elements that may wrap a read-also insert with unknown classes (detected by its date).
 _READ_ALSO_HOLDERS = frozenset({"div", "p", "aside", "section", "li"})
+# An article page's text runs to several paragraphs; an error page shows a heading
+# and one line. Only used when no class, JSON-LD or og:type says "article".
+_MIN_ARTICLE_PARAGRAPHS = 2
+# A location line names a place in a few words: "Київ", "Ivano-Frankivsk region".
+_PLACE = r"[^\W\d][\w'’.\- ]{0,39}"
 
 
 class UnnParser(UkrainianSiteParser):
     """Article pages of unn.ua (uk `/news/`, en `/en/news/`, ru `/ru/news/`) and AMP copies."""
 
     DOMAINS: ClassVar[tuple[str, ...]] = ("unn.ua",)
-    VERSION: ClassVar[str] = "1"
+    NAME: ClassVar[str] = "unn"
+    VERSION: ClassVar[str] = "2"
+    # Seen on every article page, the one real page (sites/unn.md's seed) included;
+    # the seed shows no date of its own, so the date is not among them.
+    ALWAYS_PRESENT: ClassVar[frozenset[str]] = frozenset({"headline", "summary", "body", "views"})
 
     SITE: ClassVar[str] = "unn.ua"
     HOME: ClassVar[str] = "https://unn.ua/"
@@ -82,6 +100,11 @@ class UnnParser(UkrainianSiteParser):
     READ_ALSO_DATE: ClassVar[str] = "read-also_date__"
     RELATED: ClassVar[str] = "news-by-theme_root__"
     RELATED_CARD: ClassVar[str] = "news-card_root__"
+    # The related block's heading, case-folded: English seen, Ukrainian in the site
+    # notes, Russian assumed to follow the pattern.
+    RELATED_HEADINGS: ClassVar[frozenset[str]] = frozenset(
+        {"news by theme", "новини за темою", "новости по теме"}
+    )
     # Ad slots: no UNN markup is known, so common component names are guessed.
     AD_PREFIXES: ClassVar[tuple[str, ...]] = (
         "adv",
@@ -93,8 +116,21 @@ class UnnParser(UkrainianSiteParser):
         "advertising",
     )
 
+    # An ad slot's label, case-folded: the slot's text where its class is unknown.
+    AD_LABELS: ClassVar[frozenset[str]] = frozenset({"реклама", "advertisement", "advertising"})
+
     # "/amp/<slug>", "/en/amp/<slug>", "/ru/amp/<slug>": AMP copies of "/…/news/<slug>".
     AMP_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?P<lang>/(?:en|ru))?/amp/(?P<slug>.+)$")
+    # An article's canonical path (AMP copies map to it).
+    ARTICLE_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?:/(?:en|ru))?/news/[^/]+$")
+    # Author pages, "/authors/<slug>" (seen): the links to them name the authors.
+    AUTHOR_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?:/(?:en|ru))?/authors/[^/]+/?$")
+    # The location line, "Київ • УНН", "Kyiv • UNN": a place, a bullet and the agency's
+    # name as the edition spells it. Never article text.
+    AGENCY_NAMES: ClassVar[tuple[str, ...]] = ("УНН", "UNN")
+    LOCATION_LINE: ClassVar[re.Pattern[str]] = re.compile(
+        rf"^{_PLACE}\s*•\s*(?:{'|'.join(map(re.escape, AGENCY_NAMES))})$", re.IGNORECASE
+    )
 
     # ------------------------------------------------------------------ URLs
 
@@ -123,22 +159,23 @@ class UnnParser(UkrainianSiteParser):
         article = self.page_level_article(root, url, fetched_at)
         jsonld = self.jsonld_article_of_page(root)
         card = first_by_class_prefix(root, self.CARD)
-        if not self._is_article_page(root, card, jsonld):
+        layout = _Layout(root)
+        if not self._is_article_page(root, card, jsonld, layout, article.url):
             # A listing or error page: nothing of it is an article's field.
             return article
-        scope = card if card is not None else root
-        info_items = elements_by_class_prefix(scope, self.INFO_ITEM)
+        scope = card if card is not None else layout.article_scope
+        info_items = elements_by_class_prefix(scope, self.INFO_ITEM) or self._info_line(layout)
 
         article.headline = self._headline(root, scope, jsonld)
-        article.summary = self._summary(root, scope, jsonld)
-        paragraphs, body_links = self._body(scope, article.url)
+        article.summary = self._summary(root, scope, layout, jsonld)
+        paragraphs, body_links = self._body(scope, layout, article.url, article.summary)
         article.body = "\n\n".join(paragraphs) or None
         article.links = body_links
         article.published_at, article.published_source = self._published(
             info_items, jsonld, fetched_at
         )
         article.authors = self._authors(scope, jsonld)
-        article.tags = self._tags(scope)
+        article.tags = self._tags(scope, layout, article.url)
         article.section = self._section(info_items, jsonld, article.tags)
         article.views = self._views(info_items)
         article.related = self._related(root, article.url, fetched_at)
@@ -151,15 +188,81 @@ class UnnParser(UkrainianSiteParser):
     # ---------------------------------------------------------- page-level
 
     def _is_article_page(
-        self, root: HtmlElement, card: HtmlElement | None, jsonld: dict[str, Any]
+        self,
+        root: HtmlElement,
+        card: HtmlElement | None,
+        jsonld: dict[str, Any],
+        layout: _Layout,
+        article_url: str,
     ) -> bool:
-        return (
+        if (
             card is not None
             or bool(jsonld)
             or meta_content(root, "og:type") == "article"
             or first_by_class_prefix(root, self.BODY) is not None
             or first_by_class_prefix(root, self.HEADLINE) is not None
+        ):
+            return True
+        # Nothing in the markup says so (a redesign renamed the classes, the page has
+        # no JSON-LD): an article URL showing a headline and paragraphs of text.
+        content = layout.content
+        return (
+            self.ARTICLE_PATH.match(urlsplit(article_url).path) is not None
+            and layout.h1 is not None
+            and content is not None
+            and content.paragraphs >= _MIN_ARTICLE_PARAGRAPHS
         )
+
+    def _info_line(self, layout: _Layout) -> list[HtmlElement]:
+        """The info line's items found by structure, when their classes miss.
+
+        The info line ("Section • date", "• 15601 views") is the bulleted text between
+        the headline and the article text; its items are the bulleted elements beside
+        the first one. The location line is bulleted too, and is skipped.
+        """
+        if layout.h1 is None:
+            return []
+        end = layout.content.node if layout.content is not None else None
+        for element in _following_elements(layout.h1):
+            if element is end:
+                break
+            if self._is_bulleted(element) and not _in_link(element):
+                holder = element.getparent()
+                if holder is None:
+                    return [element]
+                return [item for item in holder if self._is_bulleted(item)]
+        return []
+
+    def _bold_announce(self, layout: _Layout) -> HtmlElement | None:
+        """The announce found by structure, when its class misses: the bold paragraph
+        between the headline and the text (`<p><strong>…</strong></p>`, sites/unn.md).
+        """
+        if layout.h1 is None or layout.content is None:
+            return None
+        text_block = layout.content.node
+        for element in _following_elements(layout.h1):
+            if element.tag != "p" or _in_link(element):
+                continue
+            text = element_text(element)
+            if not text or self.is_location_line(text):
+                continue
+            bold = "".join(element_text(b) for b in element.xpath("./strong | ./b"))
+            if folded_text(bold) == text:
+                return element
+            if text_block in element.iterancestors():
+                return None  # the text has begun, and no announce came before it
+        return None
+
+    def _is_bulleted(self, element: HtmlElement) -> bool:
+        # The bullet in the element's own text, not in a child's: "<a>Section</a> • date".
+        if not isinstance(element.tag, str):
+            return False
+        own = [element.text or "", *(child.tail or "" for child in element)]
+        return "•" in "".join(own) and not self.is_location_line(element_text(element))
+
+    def is_location_line(self, text: str) -> bool:
+        """Whether the text is the location line: "Київ • УНН", "Kyiv • UNN"."""
+        return self.LOCATION_LINE.match(text) is not None
 
     # -------------------------------------------------------------- fields
 
@@ -179,10 +282,14 @@ class UnnParser(UkrainianSiteParser):
         page_title = folded_text(root.findtext(".//title"))
         return page_title.removesuffix(self.TITLE_SUFFIX.strip()).rstrip(" |") or None
 
-    def _summary(self, root: HtmlElement, scope: HtmlElement, jsonld: dict[str, Any]) -> str | None:
-        text = element_text(first_by_class_prefix(scope, self.ANNOUNCE))
+    def _summary(
+        self, root: HtmlElement, scope: HtmlElement, layout: _Layout, jsonld: dict[str, Any]
+    ) -> str | None:
+        announce = first_by_class_prefix(scope, self.ANNOUNCE)
+        if announce is None:
+            announce = self._bold_announce(layout)
         return (
-            text
+            element_text(announce)
             or meta_content(root, "description")
             or meta_content(root, "og:description")
             or jsonld_text(jsonld.get("description"))
@@ -213,25 +320,79 @@ class UnnParser(UkrainianSiteParser):
             names.extend(t for t in texts if t)
         if not names:
             names = jsonld_names(jsonld.get("author"))
+        if not names:
+            # No author block by its class, no JSON-LD: the links to author pages.
+            names = [
+                text
+                for anchor in scope.iter("a")
+                if self.AUTHOR_PATH.match(urlsplit(anchor.get("href", "")).path)
+                and (text := element_text(anchor))
+            ]
         return list(dict.fromkeys(names))
 
-    def _tags(self, scope: HtmlElement) -> list[str]:
+    def _tags(self, scope: HtmlElement, layout: _Layout, base: str) -> list[str]:
         block = first_by_class_prefix(scope, self.TAGS)
+        if block is None:
+            block = self._tags_block(scope, layout, base)
         if block is None:
             return []
         return [text for a in block.xpath(".//a") if (text := element_text(a))]
 
+    def _tags_block(self, scope: HtmlElement, layout: _Layout, base: str) -> HtmlElement | None:
+        """The tags block found by structure, when its class misses.
+
+        A block of nothing but links after the article text, every one of them to a
+        section or tag page of the site: not to an article, an author or elsewhere
+        (share buttons), which rules out the author block and the related cards.
+        """
+        if layout.content is None:
+            return None
+        text_block = layout.content.node
+        after_text = False
+        for element in scope.iter():
+            if element is text_block:
+                after_text = True
+            elif (
+                after_text
+                and isinstance(element.tag, str)
+                and text_block not in element.iterancestors()
+            ):
+                anchors = element.xpath("./a[@href]")
+                if (
+                    anchors
+                    and len(element) == len(anchors)
+                    and not folded_text(element.text)
+                    and not any(folded_text(a.tail) for a in anchors)
+                    and all(self._is_listing_link(a, base) for a in anchors)
+                ):
+                    return element
+        return None
+
+    def _is_listing_link(self, anchor: HtmlElement, base: str) -> bool:
+        """Whether the link leads to a page of the site that lists articles (section, tag)."""
+        url = self.link_url(anchor, base)
+        if url is None or urls.site_of(url) != self.SITE:
+            return False
+        path = urlsplit(url).path
+        return not (self.ARTICLE_PATH.match(path) or self.AUTHOR_PATH.match(path) or path == "/")
+
     def _section(
         self, info_items: list[HtmlElement], jsonld: dict[str, Any], tags: list[str]
     ) -> str | None:
+        # Not every page shows the section in its info line (the seed page does not);
+        # the section is then the JSON-LD articleSection or the first tag.
+        return (
+            self._info_section(info_items) or jsonld_section(jsonld) or (tags[0] if tags else None)
+        )
+
+    def _info_section(self, info_items: list[HtmlElement]) -> str | None:
+        """The section the info line links: the first item's link text."""
         for item in info_items[:1]:
             for anchor in item.xpath(".//a"):
                 text = element_text(anchor)
                 if text:
                     return text
-        # Not every page shows the section in its info line (the seed page does not);
-        # the section is then the JSON-LD articleSection or the first tag.
-        return jsonld_section(jsonld) or (tags[0] if tags else None)
+        return None
 
     def _views(self, info_items: list[HtmlElement]) -> int | None:
         # Usually the 2nd item, but any item carrying the views word will do.
@@ -243,6 +404,8 @@ class UnnParser(UkrainianSiteParser):
 
     def _related(self, root: HtmlElement, base: str, fetched_at: datetime) -> list[Link]:
         section = first_by_class_prefix(root, self.RELATED)
+        if section is None:
+            section = self._related_by_heading(root)
         if section is None:
             return []
         cards = elements_by_class_prefix(section, self.RELATED_CARD)
@@ -269,6 +432,13 @@ class UnnParser(UkrainianSiteParser):
                 )
             )
         return related
+
+    def _related_by_heading(self, root: HtmlElement) -> HtmlElement | None:
+        """The related block found by its heading's text, when its class misses."""
+        for heading in root.iter("h2"):
+            if element_text(heading).casefold() in self.RELATED_HEADINGS:
+                return heading.getparent()
+        return None
 
     def _card_info(
         self, card: HtmlElement, fetched_at: datetime
@@ -297,14 +467,19 @@ class UnnParser(UkrainianSiteParser):
 
     # ---------------------------------------------------------------- body
 
-    def _body(self, scope: HtmlElement, base: str) -> tuple[list[str], list[Link]]:
+    def _body(
+        self, scope: HtmlElement, layout: _Layout, base: str, summary: str | None
+    ) -> tuple[list[str], list[Link]]:
         body = first_by_class_prefix(scope, self.BODY)
         if body is None:
             # No body block (renamed?): the content block, announce excluded below.
             body = first_by_class_prefix(scope, self.CONTENT)
+        if body is None and layout.content is not None:
+            # Neither class is there (a redesign): the block holding the text.
+            body = layout.content.node
         if body is None:
             return [], []
-        reader = _BodyReader(self, base)
+        reader = _BodyReader(self, base, summary)
         reader.read(body)
         return reader.paragraphs, reader.links
 
@@ -384,9 +559,12 @@ class _BodyReader:
     so leaf-most blocks give one paragraph each and loose text between blocks is kept.
     """
 
-    def __init__(self, parser: UnnParser, base: str) -> None:
+    def __init__(self, parser: UnnParser, base: str, summary: str | None) -> None:
         self.parser = parser
         self.base = base
+        # The announce is the summary, not text; where its class is unknown, it is
+        # recognised as a paragraph repeating the summary before the text begins.
+        self._summary_key = text_key(summary)
         self.paragraphs: list[str] = []
         self.links: list[Link] = []
         self._buffer: list[str] = []
@@ -444,6 +622,48 @@ class _BodyReader:
     def _flush(self) -> None:
         text = folded_text("".join(self._buffer))
         self._buffer.clear()
-        # A "Читайте також:" left behind by a removed read-also insert is no paragraph.
-        if text and not is_read_also_label(text):
-            self.paragraphs.append(text)
+        # A "Читайте також:" left behind by a removed read-also insert is no paragraph,
+        # nor the location line or an ad slot's label, whatever block holds them.
+        if (
+            not text
+            or is_read_also_label(text)
+            or self.parser.is_location_line(text)
+            or text.casefold().rstrip(" :") in self.parser.AD_LABELS
+        ):
+            return
+        if not self.paragraphs and self._summary_key and text_key(text) == self._summary_key:
+            return
+        self.paragraphs.append(text)
+
+
+class _Layout:
+    """The page's structure, for the rules that cannot rely on classes; computed on first use."""
+
+    def __init__(self, root: HtmlElement) -> None:
+        self.root = root
+
+    @cached_property
+    def h1(self) -> HtmlElement | None:
+        return next(self.root.iter("h1"), None)
+
+    @cached_property
+    def content(self) -> MainContent | None:
+        return main_content(self.root)
+
+    @cached_property
+    def article_scope(self) -> HtmlElement:
+        """The smallest element holding both the headline and the text, else the page."""
+        if self.h1 is None or self.content is None:
+            return self.root
+        inside = {self.content.node, *self.content.node.iterancestors()}
+        return next((e for e in self.h1.iterancestors() if e in inside), self.root)
+
+
+def _following_elements(element: HtmlElement) -> list[HtmlElement]:
+    """The elements after `element` in document order, its own descendants excluded."""
+    found: list[HtmlElement] = element.xpath("following::*")
+    return found
+
+
+def _in_link(element: HtmlElement) -> bool:
+    return any(ancestor.tag == "a" for ancestor in element.iterancestors())
