@@ -20,6 +20,9 @@ spider's name; `NEWSCRAWL_WARC_MAX_BYTES` rotates them, and `NEWSCRAWL_WARC=off`
 turns capture off. A write that fails (full disk, read-only folder) closes the
 spider with reason `warc_error`; responses that cannot be captured are not
 handed to the spider, so every archived article points to a record that exists.
+
+The folder's `FolderIndex` lets the writer record an unchanged re-fetch as a
+`revisit` record (`NEWSCRAWL_WARC_REVISITS=off` writes full copies).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from scrapy.settings import BaseSettings
 from newscrawl.crawler.closing import close_spider_soon
 from newscrawl.errors import WarcError
 from newscrawl.items import Page
+from newscrawl.warc.folder_index import FolderIndex
 from newscrawl.warc.records import ITEM_TYPES, WarcPosition
 from newscrawl.warc.writer import WarcFiles
 
@@ -50,6 +54,7 @@ __all__ = [
     "WarcItemMiddleware",
     "warc_dir",
     "warc_enabled",
+    "warc_revisits_enabled",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,11 +63,22 @@ CLOSE_REASON = "warc_error"
 # request.meta key holding the WarcPosition of the request's response record.
 META_KEY = "newscrawl_warc"
 _OFF = {"off", "false", "0", "no", "none", ""}
+_ON = {"on", "true", "1", "yes"}
 
 
 def warc_enabled(settings: BaseSettings) -> bool:
     """Whether the setting NEWSCRAWL_WARC leaves capture on (``off`` disables it)."""
     return str(settings.get("NEWSCRAWL_WARC", "on")).strip().lower() not in _OFF
+
+
+def warc_revisits_enabled(settings: BaseSettings) -> bool:
+    """Whether NEWSCRAWL_WARC_REVISITS (``on``/``off``) lets unchanged re-fetches be revisits."""
+    value = str(settings.get("NEWSCRAWL_WARC_REVISITS", "on")).strip().lower()
+    if value in _OFF - {""}:
+        return False
+    if value in _ON:
+        return True
+    raise ValueError(f"NEWSCRAWL_WARC_REVISITS must be on or off, not {value!r}")
 
 
 def warc_dir(settings: BaseSettings) -> Path:
@@ -80,6 +96,7 @@ class _CrawlWarc:
         settings = crawler.settings
         name = crawler.spidercls.name or "crawl"
         self.crawler = crawler
+        self.index = FolderIndex(warc_dir(settings))
         self.files = WarcFiles(
             warc_dir(settings),
             prefix=name,
@@ -89,12 +106,15 @@ class _CrawlWarc:
                 "http-header-user-agent": str(settings.get("USER_AGENT", "")),
                 "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             },
+            index=self.index,
+            revisits=warc_revisits_enabled(settings),
         )
         self.failure: WarcError | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     def spider_closed(self) -> None:
         self.files.close()
+        self.index.close()
 
     def fail(self, error: WarcError) -> None:
         """Log the error and close the spider with reason `warc_error`, once per crawl."""
