@@ -46,6 +46,9 @@ NEWSCRAWL_WARC_MAX_BYTES = int(os.environ.get("NEWSCRAWL_WARC_MAX_BYTES", str(10
 # An unchanged re-fetch is a WARC revisit record (headers only) referring to the
 # earlier response; "off" writes a full copy each time, files that stand alone.
 NEWSCRAWL_WARC_REVISITS = os.environ.get("NEWSCRAWL_WARC_REVISITS", "on")
+# Days after which a crawl deletes WARC files that neither the archive nor a kept
+# file needs (newscrawl.warc.retention); 0 keeps every file.
+NEWSCRAWL_WARC_KEEP_DAYS = os.environ.get("NEWSCRAWL_WARC_KEEP_DAYS", "0")
 
 # --- politeness ---------------------------------------------------------------
 USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"
