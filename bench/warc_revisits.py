@@ -65,10 +65,6 @@ class FetchBytes:
     fetch_bytes: int
     file_bytes: int
 
-    @property
-    def per_fetch(self) -> float:
-        return self.fetch_bytes / self.fetches if self.fetches else 0.0
-
 
 def article_fetch_bytes(paths: Iterable[Path]) -> FetchBytes:
     """The bytes each recorded Page adds: its response or revisit, request and item record."""
@@ -152,12 +148,14 @@ def _write_page(files: WarcFiles, url: str, body: bytes, fetched_at: datetime) -
 
 def report(title: str, before: FetchBytes, after: FetchBytes) -> None:
     print(title)
+    per_fetch = {}
     for name, measured in (("before (full copies)", before), ("after (revisits)", after)):
+        per_fetch[name] = measured.fetch_bytes / max(measured.fetches, 1)
         print(
             f"  {name:21} {measured.fetches:5d} unchanged article fetches, "
-            f"{measured.per_fetch:9.0f} bytes each; {measured.file_bytes:10d} bytes of WARC in all"
+            f"{per_fetch[name]:9.0f} bytes each; {measured.file_bytes:10d} bytes of WARC in all"
         )
-    ratio = after.per_fetch / before.per_fetch if before.per_fetch else float("nan")
+    ratio = per_fetch["after (revisits)"] / (per_fetch["before (full copies)"] or float("nan"))
     files = after.file_bytes / before.file_bytes if before.file_bytes else float("nan")
     print(f"  after / before: {ratio:.3f} per revisit, {files:.3f} of the run's WARC bytes")
 

@@ -12,7 +12,7 @@ import os
 import subprocess
 import sys
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from newscrawl.warc.folder_index import INDEX_NAME, FolderIndex
 from newscrawl.warc.reader import page_body, record_at, revisited_position, warc_files_in
 from newscrawl.warc.records import ITEM_RECORD_TYPE, ITEM_URI_PREFIX, REVISIT_PROFILE, WarcPosition
 from newscrawl.warc.writer import WarcFiles
-from tests.conftest import StartMirror, crawl, rows
+from tests.conftest import CrawlRun, StartMirror, crawl, rows
 from tests.test_reparse import REVISIT_ALL, archive_dump
 from tests.test_warc import all_records, warcio_check
 
@@ -54,19 +54,27 @@ class Revisited:
 
 @pytest.fixture(scope="module")
 def revisited(tmp_path_factory: pytest.TempPathFactory) -> Revisited:
-    db = tmp_path_factory.mktemp("revisited") / "news.db"
+    """The two crawls, shared by the read-only tests of this module."""
+    return crawled_twice(tmp_path_factory.mktemp("revisited") / "news.db")
+
+
+def crawled_twice(db: Path) -> Revisited:
     site = demo_site()
     changed = next(p for p in site if p.startswith("/en/news/"))
     with serve(site) as mirror:
-        first = crawl(["-a", f"base_url={mirror}", *REVISIT_ALL], db)
-        assert first.returncode == 0, first.log[-3000:]
-        first_files = warc_files_in([db.parent / "warc"])
-        body = site[changed].body.replace(b"</h1>", b" (updated)</h1>", 1)
-        site[changed] = Resource(body, site[changed].content_type)
-        second = crawl(["-a", f"base_url={mirror}", *REVISIT_ALL], db)
-        assert second.returncode == 0, second.log[-3000:]
-    second_files = sorted(set(warc_files_in([db.parent / "warc"])) - set(first_files))
+        _, first_files = crawl_run(mirror, db, *REVISIT_ALL)
+        updated = site[changed].body.replace(b"</h1>", b" (updated)</h1>", 1)
+        site[changed] = replace(site[changed], body=updated)
+        _, second_files = crawl_run(mirror, db, *REVISIT_ALL)
     return Revisited(db, mirror, site, first_files, second_files, changed)
+
+
+def crawl_run(mirror: Mirror, db: Path, *args: str) -> tuple[CrawlRun, list[Path]]:
+    """A crawl of `mirror` into `db` that must succeed, and the WARC files it added."""
+    before = set(warc_files_in([db.parent / "warc"]))
+    run = crawl(["-a", f"base_url={mirror}", *args], db)
+    assert run.returncode == 0, run.log[-3000:]
+    return run, sorted(set(warc_files_in([db.parent / "warc"])) - before)
 
 
 def responses_by_uri(paths: list[Path]) -> dict[str, tuple[Path, int, Any]]:

@@ -20,17 +20,10 @@ from newscrawl.warc.folder_index import INDEX_NAME, FolderIndex
 from newscrawl.warc.reader import item_records, page_body, warc_files_in
 from tests.conftest import CrawlRun, StartMirror, crawl, rows
 from tests.test_reparse import REVISIT_ALL, archive_dump
+from tests.test_warc_replay import crawl_run
 
 KEEP_30_DAYS = ["-s", "NEWSCRAWL_WARC_KEEP_DAYS=30"]
 NO_ARTICLE_REVISITS = ["-s", "NEWSCRAWL_REVISITS=off"]
-
-
-def crawl_run(mirror: Mirror, db: Path, *args: str) -> tuple[CrawlRun, list[Path]]:
-    """A crawl of `mirror` into `db` that must succeed, and the WARC files it added."""
-    before = set(warc_files_in([db.parent / "warc"]))
-    run = crawl(["-a", f"base_url={mirror}", *args], db)
-    assert run.returncode == 0, run.log[-3000:]
-    return run, sorted(set(warc_files_in([db.parent / "warc"])) - before)
 
 
 def make_old(*paths: Path, days: float = 40) -> None:

@@ -159,7 +159,7 @@ class _CrawlWarc:
                 index=self.index,
                 spare={path.name for path in self.files.written},
             )
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             # Without the archive's pointers, any file might be the one an article needs.
             logger.warning("not pruning WARC files: %s", exc)
             return

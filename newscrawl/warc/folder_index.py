@@ -2,9 +2,11 @@
 
 A small SQLite file beside the WARC files (`INDEX_NAME`) with two things:
 
-- **originals**: for each URI and payload digest, the latest full `response`
-  record that holds that payload. The writer looks a fetch up here to write a
+- **originals**: for each URI, its latest full `response` record and that
+  record's payload digest. The writer looks a fetch up here to write a
   `revisit` record instead of a second copy: one indexed lookup, no WARC read.
+  One row per URI keeps the index small: a feed that changes every run
+  replaces its row.
 - **files and what they need**: each file a crawl finished writing, and the
   other files its records refer to (a revisit's original response; an item
   record's response, when rotation put the two in different files). Pruning
@@ -31,8 +33,8 @@ INDEX_NAME = "folder-index.sqlite"
 _BUSY_TIMEOUT_SECONDS = 30
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS originals (
-    uri TEXT NOT NULL, digest TEXT NOT NULL, record_id TEXT NOT NULL, date TEXT NOT NULL,
-    file TEXT NOT NULL, offset INTEGER NOT NULL, PRIMARY KEY (uri, digest));
+    uri TEXT PRIMARY KEY, digest TEXT NOT NULL, record_id TEXT NOT NULL, date TEXT NOT NULL,
+    file TEXT NOT NULL, offset INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS originals_file ON originals (file);
 CREATE TABLE IF NOT EXISTS files (name TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS file_needs (
@@ -73,29 +75,27 @@ class FolderIndex:
         self.path = Path(directory) / INDEX_NAME
         self._conn: sqlite3.Connection | None = None
 
-    def original(self, uri: str, digest: str) -> Original | None:
-        """The latest full response of `uri` whose payload has this digest, if indexed."""
+    def original(self, uri: str) -> Original | None:
+        """The latest indexed full response of `uri`, if any."""
         if self._conn is None and not self.path.exists():
             return None
         row = (
             self._db()
             .execute(
-                "SELECT uri, digest, record_id, date, file, offset FROM originals "
-                "WHERE uri = ? AND digest = ?",
-                [uri, digest],
+                "SELECT uri, digest, record_id, date, file, offset FROM originals WHERE uri = ?",
+                [uri],
             )
             .fetchone()
         )
         return Original(*row) if row else None
 
-    def add_original(self, original: Original) -> None:
-        """Index a full response written whole: later fetches of its payload may refer to it."""
+    def add_originals(self, originals: Iterable[Original]) -> None:
+        """Index full responses written whole: later fetches of their URIs may refer to them."""
         with self._db() as db:
-            db.execute(
+            db.executemany(
                 "INSERT OR REPLACE INTO originals VALUES (?, ?, ?, ?, ?, ?)",
-                [original.uri, original.digest, original.record_id, original.date,
-                 original.file, original.offset],
-            )  # fmt: skip
+                [(o.uri, o.digest, o.record_id, o.date, o.file, o.offset) for o in originals],
+            )
 
     def add_file(self, name: str, needs: Iterable[FileNeed]) -> None:
         """Record a file that is complete, with everything its records need of other files."""
@@ -141,8 +141,8 @@ class FolderIndex:
             conn = sqlite3.connect(self.path, timeout=_BUSY_TIMEOUT_SECONDS)
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
-                # A commit per response without an fsync: a power cut may lose the
-                # last entries, which costs only revisits (see the module docstring).
+                # No fsync per commit: a power cut may lose the last entries, which
+                # costs only revisits, or a file's entry, which pruning then reads.
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.executescript(_SCHEMA)
             except sqlite3.Error:

@@ -76,6 +76,8 @@ WARC_VERSION = "1.1"
 # Level 6 compresses HTML nearly as well as warcio's 9 at a fraction of the CPU.
 GZIP_LEVEL = 6
 _REASONS = {status.value: status.phrase for status in HTTPStatus}
+# Full responses indexed at once, besides those indexed when a file is closed.
+_INDEX_BATCH = 500
 _T = TypeVar("_T")
 
 
@@ -104,6 +106,10 @@ class WarcFiles:
         # What the records of the current file need of other files, recorded
         # in the index when the file is complete.
         self._needs: set[FileNeed] = set()
+        # Full responses not yet indexed, by URI: the index is written in
+        # batches, so that it costs neither a commit per response nor, on the
+        # WARC folder's disk, a growing journal.
+        self._unindexed: dict[str, Original] = {}
         started = datetime.now(UTC).strftime("%Y%m%d%H%M%S%f")
         self._stem = f"{prefix}-{started}-{os.getpid()}"
         self.max_bytes = max_bytes
@@ -152,11 +158,11 @@ class WarcFiles:
             if original.file != file:
                 self._needs.add(FileNeed(file, original.file, "original"))
         elif self.index is not None and response.body:
-            self._indexed(
-                lambda index: index.add_original(
-                    Original(response.url, digest, response_id, date, file, offsets[0])
-                )
+            self._unindexed[response.url] = Original(
+                response.url, digest, response_id, date, file, offsets[0]
             )
+            if len(self._unindexed) >= _INDEX_BATCH:
+                self._index_originals()
         return position
 
     def write_item(self, item: Any, response: WarcPosition, uri: str) -> WarcPosition:
@@ -198,7 +204,14 @@ class WarcFiles:
             self._file = None
             name, needs = self._name, self._needs
             self._needs = set()
+            self._index_originals()
             self._indexed(lambda index: index.add_file(name, needs))
+
+    def _index_originals(self) -> None:
+        originals = list(self._unindexed.values())
+        self._unindexed.clear()
+        if originals:
+            self._indexed(lambda index: index.add_originals(originals))
 
     def _original_to_refer_to(self, uri: str, digest: str, fetched_at: datetime) -> Original | None:
         """The indexed response with this payload that a revisit may refer to, if any.
@@ -207,8 +220,10 @@ class WarcFiles:
         """
         if not self.revisits or digest == _EMPTY_DIGEST:
             return None
-        original = self._indexed(lambda index: index.original(uri, digest))
-        if original is None or not (self.directory / original.file).is_file():
+        original = self._unindexed.get(uri) or self._indexed(lambda index: index.original(uri))
+        if original is None or original.digest != digest:
+            return None
+        if not (self.directory / original.file).is_file():
             return None
         if self.refer_within is not None:
             written: datetime = iso_date_to_datetime(original.date).replace(tzinfo=UTC)
@@ -226,7 +241,7 @@ class WarcFiles:
             return None
         try:
             return operation(self.index)
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             logger.warning(
                 "the WARC folder index %s failed (%s); writing full records without it",
                 self.index.path,
