@@ -17,14 +17,14 @@ content coding (`newscrawl.warc.reader.page_body`).
 A write that fails (full disk, read-only folder) cuts the file back to its
 last whole record and raises `WarcError`.
 
-Given a `FolderIndex`, a fetch whose payload equals that of an indexed earlier
+Given a `FolderIndex`, a fetch whose payload equals that of the latest full
 response of its URI becomes a `revisit` record (headers only), and each full
-response is indexed in turn. Without one (or with `revisits` off), every fetch
-is a full `response` record. A revisit never refers to a response that is
-older than `refer_within`, nor to one whose file is gone: it writes a full
-copy instead, which later revisits refer to. So a pruned folder (see
-`newscrawl.warc.retention`) never keeps an old file only because recent
-revisits point into it.
+response is indexed in turn; what the current file's records need of other
+files is indexed when it is closed. Without an index (or with `revisits` off),
+every fetch is a full `response` record. A revisit never refers to a response
+older than `refer_within`, nor to one whose file is gone: a full copy is
+written instead, which later revisits refer to. So in a pruned folder (see
+`newscrawl.warc.retention`) revisits keep a file at most `refer_within` longer.
 """
 
 from __future__ import annotations
