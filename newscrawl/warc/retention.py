@@ -16,7 +16,8 @@ current run's). What a file needs of others comes from the folder's
 `FolderIndex`; a file the index does not know is read once to learn it. If
 such a file cannot be read, nothing is pruned: its references are unknown.
 What is pruned in practice is the files of runs that archived nothing new
-(robots.txt, feeds, listings and unchanged revisits).
+(robots.txt, feeds and listings), and those whose revisits of articles later
+fetches have superseded.
 """
 
 from __future__ import annotations
