@@ -43,6 +43,12 @@ NEWSCRAWL_LOG_DIR = os.environ.get("NEWSCRAWL_LOG_DIR", "")
 NEWSCRAWL_WARC = os.environ.get("NEWSCRAWL_WARC", "on")
 NEWSCRAWL_WARC_DIR = os.environ.get("NEWSCRAWL_WARC_DIR", "")
 NEWSCRAWL_WARC_MAX_BYTES = int(os.environ.get("NEWSCRAWL_WARC_MAX_BYTES", str(10**9)))
+# An unchanged re-fetch is a WARC revisit record (headers only) referring to the
+# earlier response; "off" writes a full copy each time, files that stand alone.
+NEWSCRAWL_WARC_REVISITS = os.environ.get("NEWSCRAWL_WARC_REVISITS", "on")
+# Days after which a crawl deletes WARC files that neither the archive nor a kept
+# file needs (newscrawl.warc.retention); 0 keeps every file.
+NEWSCRAWL_WARC_KEEP_DAYS = os.environ.get("NEWSCRAWL_WARC_KEEP_DAYS", "0")
 
 # --- politeness ---------------------------------------------------------------
 USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"

@@ -4,28 +4,39 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import re
 import subprocess
 import sys
 from dataclasses import replace
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from scrapy import Request
+from scrapy.http import HtmlResponse
 from warcio.archiveiterator import ArchiveIterator
 from warcio.timeutils import iso_date_to_datetime
+from warcio.warcwriter import WARCWriter
 
 from newscrawl.items import Page
 from newscrawl.parsing import article_from_page
+from newscrawl.runs.reparse import reparse_files
 from newscrawl.testing.demo import demo_site
+from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.mirror import serve
 from newscrawl.warc.reader import item_records, page_body, record_at, warc_files_in
+from newscrawl.warc.records import ITEM_RECORD_TYPE, item_fields, item_uri
+from newscrawl.warc.writer import WarcFiles
 from pipelines.normalize import normalize_article
 from tests.conftest import DemoCrawl, crawl, rows, run_newscrawl
 
 pytestmark = pytest.mark.e2e
+
+FETCHED_AT = datetime(2024, 6, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -152,6 +163,68 @@ def test_each_page_is_recorded_as_an_item_that_refers_to_its_response(crawled: D
         assert page.fetched_at.tzinfo is not None
         assert page.warc_file == record.response.file
         assert page.body.rstrip().endswith(b"</html>")
+
+
+def test_item_records_have_a_uri_of_their_own_and_name_the_page(crawled: DemoCrawl) -> None:
+    for path in warc_files_in([crawled.warc_dir]):
+        records = [record for _, record, _ in all_records(path)]
+        responses = {r.rec_headers.get_header("WARC-Record-ID"): r for r in records
+                     if r.rec_type == "response"}  # fmt: skip
+        items = [r for r in records if r.content_type == ITEM_RECORD_TYPE]
+        assert items
+        for item in items:
+            headers = item.rec_headers
+            assert headers.get_header("WARC-Target-URI") == item_uri(
+                headers.get_header("WARC-Record-ID")
+            )
+            assert headers.get_header("WARC-Target-URI").startswith("urn:newscrawl:item:")
+            page = responses[headers.get_header("WARC-Refers-To")].rec_headers
+            assert headers.get_header("WARC-Refers-To-Target-URI") == page.get_header(
+                "WARC-Target-URI"
+            )
+            assert headers.get_header("WARC-Refers-To-Date") == page.get_header("WARC-Date")
+        # The reader still gives each item the URL of its page.
+        fetched = {r.rec_headers.get_header("WARC-Target-URI") for r in responses.values()}
+        assert {record.uri for record in item_records(path)} <= fetched
+
+
+def test_item_records_that_carry_the_page_url_as_their_own_still_reparse(
+    tmp_path: Path,
+) -> None:
+    """Files written before item records had a URI of their own: the page's URL was it."""
+    warc = tmp_path / "warc"
+    site = demo_site()
+    path = next(p for p in site if p.startswith("/en/news/"))
+    url, body = f"https://unn.ua{path}", site[path].body
+    files = WarcFiles(warc, prefix="old", max_bytes=10**9)
+    request = Request(url)
+    response = HtmlResponse(url, body=body, headers={"Content-Type": HTML}, request=request)
+    position = files.write_exchange(request, response, FETCHED_AT)
+    files.close()
+    (written,) = files.written
+    page = Page(url=url, body=body, fetched_at=FETCHED_AT, content_type=HTML)
+    item = {
+        "type": "Page",
+        "fields": item_fields(page),
+        "response": {"file": position.file, "offset": position.offset},
+    }
+    payload = json.dumps(item, sort_keys=True).encode()
+    with written.open("ab") as stream:
+        writer = WARCWriter(stream, gzip=True, warc_version="1.1")
+        writer.write_record(
+            writer.create_warc_record(
+                url, "metadata", payload=BytesIO(payload), length=len(payload),
+                warc_content_type=ITEM_RECORD_TYPE,
+                warc_headers_dict={"WARC-Refers-To": position.record_id},
+            )
+        )  # fmt: skip
+    (record,) = item_records(written)
+    assert record.uri == url
+    db = tmp_path / "news.db"
+    report = reparse_files([warc], overrides={"NEWSCRAWL_DB": str(db)})
+    assert (report.new, report.failures) == (1, [])
+    (article,) = rows(db, "SELECT url, warc_file, warc_offset FROM articles")
+    assert tuple(article) == (url, position.file, position.offset)
 
 
 # --- files: runs, rotation, settings --------------------------------------------------------

@@ -49,6 +49,7 @@ __all__ = [
     "url_with_content",
     "urls_due_for_revisit",
     "versions_of",
+    "warc_files_in_use",
 ]
 
 # The tables that hold what the crawls found, as `row_counts` counts them.
@@ -237,6 +238,18 @@ def row_counts(db: Database, tables: Iterable[str] = ARCHIVE_TABLES) -> dict[str
             raise ValueError(f"not an archive table: {table!r}")
         counts[table] = int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     return counts
+
+
+# --- WARC retention --------------------------------------------------------------------
+
+
+def warc_files_in_use(db: Database) -> set[str]:
+    """The WARC files (names relative to the WARC folder) that articles or versions point into."""
+    rows = db.execute(
+        "SELECT warc_file FROM articles WHERE warc_file IS NOT NULL "
+        "UNION SELECT warc_file FROM article_versions WHERE warc_file IS NOT NULL"
+    ).fetchall()
+    return {str(name) for (name,) in rows}
 
 
 # --- newscrawl status ------------------------------------------------------------------

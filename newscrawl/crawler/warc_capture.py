@@ -20,13 +20,21 @@ spider's name; `NEWSCRAWL_WARC_MAX_BYTES` rotates them, and `NEWSCRAWL_WARC=off`
 turns capture off. A write that fails (full disk, read-only folder) closes the
 spider with reason `warc_error`; responses that cannot be captured are not
 handed to the spider, so every archived article points to a record that exists.
+
+The folder's `FolderIndex` lets the writer record an unchanged re-fetch as a
+`revisit` record (`NEWSCRAWL_WARC_REVISITS=off` writes full copies). With
+`NEWSCRAWL_WARC_KEEP_DAYS` set, the crawl prunes the folder when it closes
+(`newscrawl.warc.retention`): old files that neither the archive nor a kept
+file needs. A run that could not read its archive, or that was refused by the
+archive's lock, prunes nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Self
 from urllib.parse import urlsplit
@@ -37,11 +45,16 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import Response
 from scrapy.settings import BaseSettings
+from sqlite_utils import Database
 
+from newscrawl.archive.queries import warc_files_in_use
 from newscrawl.crawler.closing import close_spider_soon
+from newscrawl.crawler.lock_and_record import LOCKED_REASON
 from newscrawl.errors import WarcError
 from newscrawl.items import Page
+from newscrawl.warc.folder_index import FolderIndex
 from newscrawl.warc.records import ITEM_TYPES, WarcPosition
+from newscrawl.warc.retention import prune_warc_files
 from newscrawl.warc.writer import WarcFiles
 
 __all__ = [
@@ -50,6 +63,8 @@ __all__ = [
     "WarcItemMiddleware",
     "warc_dir",
     "warc_enabled",
+    "warc_keep_days",
+    "warc_revisits_enabled",
 ]
 
 logger = logging.getLogger(__name__)
@@ -58,11 +73,30 @@ CLOSE_REASON = "warc_error"
 # request.meta key holding the WarcPosition of the request's response record.
 META_KEY = "newscrawl_warc"
 _OFF = {"off", "false", "0", "no", "none", ""}
+_ON = {"on", "true", "1", "yes"}
 
 
 def warc_enabled(settings: BaseSettings) -> bool:
     """Whether the setting NEWSCRAWL_WARC leaves capture on (``off`` disables it)."""
     return str(settings.get("NEWSCRAWL_WARC", "on")).strip().lower() not in _OFF
+
+
+def warc_revisits_enabled(settings: BaseSettings) -> bool:
+    """Whether NEWSCRAWL_WARC_REVISITS (``on``/``off``) lets unchanged re-fetches be revisits."""
+    value = str(settings.get("NEWSCRAWL_WARC_REVISITS", "on")).strip().lower()
+    if value in _OFF - {""}:
+        return False
+    if value in _ON:
+        return True
+    raise ValueError(f"NEWSCRAWL_WARC_REVISITS must be on or off, not {value!r}")
+
+
+def warc_keep_days(settings: BaseSettings) -> int:
+    """NEWSCRAWL_WARC_KEEP_DAYS: prune WARC files this many days old; 0 (the default) never."""
+    value = str(settings.get("NEWSCRAWL_WARC_KEEP_DAYS", "0")).strip() or "0"
+    if not value.isdigit():
+        raise ValueError(f"NEWSCRAWL_WARC_KEEP_DAYS must be a number of days, not {value!r}")
+    return int(value)
 
 
 def warc_dir(settings: BaseSettings) -> Path:
@@ -80,6 +114,8 @@ class _CrawlWarc:
         settings = crawler.settings
         name = crawler.spidercls.name or "crawl"
         self.crawler = crawler
+        self.keep_days = warc_keep_days(settings)
+        self.index = FolderIndex(warc_dir(settings))
         self.files = WarcFiles(
             warc_dir(settings),
             prefix=name,
@@ -89,12 +125,54 @@ class _CrawlWarc:
                 "http-header-user-agent": str(settings.get("USER_AGENT", "")),
                 "robots": "obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
             },
+            index=self.index,
+            revisits=warc_revisits_enabled(settings),
+            # A revisit refers only to what pruning keeps anyway (see WarcFiles).
+            refer_within=timedelta(days=self.keep_days) if self.keep_days else None,
         )
         self.failure: WarcError | None = None
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
-    def spider_closed(self) -> None:
+    def spider_closed(self, reason: str) -> None:
         self.files.close()
+        try:
+            if self.keep_days and reason != LOCKED_REASON:
+                self._prune()
+        finally:
+            self.index.close()
+
+    def _prune(self) -> None:
+        """Delete the folder's old WARC files that nothing needs, if the archive can be read."""
+        db_path = Path(self.crawler.settings.get("NEWSCRAWL_DB", "data/news.db"))
+        try:
+            if not db_path.is_file():
+                raise sqlite3.OperationalError(f"no archive at {db_path}")
+            conn = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                in_use = warc_files_in_use(Database(conn))
+            finally:
+                conn.close()
+            pruned = prune_warc_files(
+                self.files.directory,
+                self.keep_days,
+                in_use,
+                index=self.index,
+                spare={path.name for path in self.files.written},
+            )
+        except (sqlite3.Error, OSError) as exc:
+            # Without the archive's pointers, any file might be the one an article needs.
+            logger.warning("not pruning WARC files: %s", exc)
+            return
+        stats = self.crawler.stats
+        stats.set_value("newscrawl/warc_pruned_files", len(pruned.names))
+        stats.set_value("newscrawl/warc_pruned_bytes", pruned.bytes)
+        if pruned.names:
+            logger.info(
+                "pruned %d WARC files (%d bytes) older than %d days that nothing needs",
+                len(pruned.names),
+                pruned.bytes,
+                self.keep_days,
+            )
 
     def fail(self, error: WarcError) -> None:
         """Log the error and close the spider with reason `warc_error`, once per crawl."""

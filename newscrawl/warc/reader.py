@@ -4,8 +4,10 @@ Every record is one gzip member, so member boundaries are record boundaries:
 `record_at` seeks straight to an offset that the archive (`articles.warc_file`,
 `warc_offset`) or an item record gives. `item_records` lists the spider items
 of a file for `newscrawl reparse`; `page_body` is a response's body as the
-spider got it, its content coding removed. A truncated final record (a crawl
-killed while writing it) is skipped.
+spider got it, its content coding removed, following a `revisit` record to the
+response that holds its payload. `needed_files` lists the other files a file's
+records refer to, for pruning. A truncated final record (a crawl killed while
+writing it) is skipped.
 """
 
 from __future__ import annotations
@@ -28,15 +30,29 @@ from warcio.recordloader import ArcWarcRecord, ArcWarcRecordLoader
 from warcio.timeutils import iso_date_to_datetime
 
 from newscrawl.errors import WarcError
+from newscrawl.warc.folder_index import FileNeed
 from newscrawl.warc.records import (
     ITEM_RECORD_TYPE,
+    ITEM_URI_PREFIX,
     METADATA,
+    REFERS_TO_FILE,
+    REFERS_TO_OFFSET,
     RESPONSE,
+    REVISIT,
+    REVISIT_PROFILE,
     WarcPosition,
     item_from_fields,
 )
 
-__all__ = ["ItemRecord", "item_records", "page_body", "record_at", "warc_files_in"]
+__all__ = [
+    "ItemRecord",
+    "item_records",
+    "needed_files",
+    "page_body",
+    "record_at",
+    "revisited_position",
+    "warc_files_in",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +98,7 @@ def item_records(path: Path) -> Iterator[ItemRecord]:
     for offset, record in _records(path):
         if record.rec_type != METADATA or record.content_type != ITEM_RECORD_TYPE:
             continue
+        headers = record.rec_headers
         try:
             data = json.loads(record.raw_stream.read())
             where = data["response"]
@@ -92,13 +109,47 @@ def item_records(path: Path) -> Iterator[ItemRecord]:
                 response=WarcPosition(
                     file=str(where["file"]),
                     offset=int(where["offset"]),
-                    record_id=record.rec_headers.get_header("WARC-Refers-To") or "",
+                    record_id=headers.get_header("WARC-Refers-To") or "",
+                    date=headers.get_header("WARC-Refers-To-Date") or "",
                 ),
                 source=path,
-                uri=record.rec_headers.get_header("WARC-Target-URI") or "",
+                uri=_page_uri(record),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise WarcError(f"{path}:{offset}: unreadable item record: {exc}") from exc
+
+
+def _page_uri(item_record: ArcWarcRecord) -> str:
+    """The URL of the page an item record describes.
+
+    Item records have a URI of their own and name the page in
+    WARC-Refers-To-Target-URI; files written before that gave them the page's URL.
+    """
+    target = item_record.rec_headers.get_header("WARC-Target-URI") or ""
+    if target.startswith(ITEM_URI_PREFIX):
+        return item_record.rec_headers.get_header("WARC-Refers-To-Target-URI") or ""
+    return str(target)
+
+
+def needed_files(path: Path) -> set[FileNeed]:
+    """What the records of one WARC file need of other files: revisits' originals and
+    item records' responses (see `FolderIndex`). Reads the whole file."""
+    needs = set()
+    for offset, record in _records(path):
+        needed, kind = None, ""
+        if record.rec_type == REVISIT:
+            needed, kind = record.rec_headers.get_header(REFERS_TO_FILE), "original"
+        elif record.rec_type == METADATA and record.content_type == ITEM_RECORD_TYPE:
+            try:
+                needed, kind = (
+                    str(json.loads(record.raw_stream.read())["response"]["file"]),
+                    "response",
+                )
+            except (ValueError, KeyError, TypeError) as exc:
+                raise WarcError(f"{path}:{offset}: unreadable item record: {exc}") from exc
+        if needed and needed != path.name:
+            needs.add(FileNeed(path.name, needed, kind))
+    return needs
 
 
 def record_at(path: Path, offset: int) -> ArcWarcRecord:
@@ -116,14 +167,41 @@ def record_at(path: Path, offset: int) -> ArcWarcRecord:
     return _parsed_record(path, *member)
 
 
+def revisited_position(record: ArcWarcRecord) -> WarcPosition:
+    """Where the response holding a revisit record's payload is: its file (a name in the
+    revisit's folder), offset and record id. Raises `WarcError` for a revisit we cannot
+    follow: another profile, or one without the original's place (another tool's)."""
+    headers = record.rec_headers
+    profile = headers.get_header("WARC-Profile")
+    if profile != REVISIT_PROFILE:
+        raise WarcError(f"a revisit record of profile {profile!r}, not {REVISIT_PROFILE}")
+    file, offset = headers.get_header(REFERS_TO_FILE), headers.get_header(REFERS_TO_OFFSET)
+    if not file or not (offset or "").isdigit():
+        raise WarcError(f"a revisit record without {REFERS_TO_FILE} and {REFERS_TO_OFFSET}")
+    return WarcPosition(
+        file, int(offset), headers.get_header("WARC-Refers-To") or "",
+        headers.get_header("WARC-Refers-To-Date") or "",
+    )  # fmt: skip
+
+
 def page_body(path: Path, offset: int, record_id: str | None = None) -> bytes:
-    """The body of the response record at `offset`, as the spider got it (content-decoded)."""
+    """The body of the response record at `offset`, as the spider got it (content-decoded).
+
+    For a revisit record, the body of the response it refers to: the same payload.
+    """
     record = record_at(path, offset)
-    if record.rec_type != RESPONSE:
+    if record.rec_type not in (RESPONSE, REVISIT):
         raise WarcError(f"{path}:{offset} is a {record.rec_type} record, not a response")
     found_id = record.rec_headers.get_header("WARC-Record-ID")
     if record_id and found_id != record_id:
         raise WarcError(f"{path}:{offset} holds record {found_id}, not {record_id}")
+    if record.rec_type == REVISIT:
+        try:
+            original = revisited_position(record)
+        except WarcError as exc:
+            raise WarcError(f"{path}:{offset}: {exc}") from exc
+        path, offset = path.parent / original.file, original.offset
+        record = _original_record(path, original, record)
     encoding = (record.http_headers.get_header("Content-Encoding") or "identity").lower()
     try:
         if encoding in ("identity", *BufferedReader.get_supported_decompressors()):
@@ -136,6 +214,23 @@ def page_body(path: Path, offset: int, record_id: str | None = None) -> bytes:
     except (OSError, zlib.error, ValueError, EOFError) as exc:
         raise WarcError(f"{path}:{offset}: cannot decode the body ({exc})") from exc
     raise WarcError(f"{path}:{offset}: cannot decode Content-Encoding {encoding!r}")
+
+
+def _original_record(path: Path, original: WarcPosition, revisit: ArcWarcRecord) -> ArcWarcRecord:
+    """The response record a revisit refers to, checked to be that record with that payload."""
+    try:
+        record = record_at(path, original.offset)
+    except WarcError as exc:
+        raise WarcError(f"the response a revisit refers to is gone: {exc}") from exc
+    found_id = record.rec_headers.get_header("WARC-Record-ID")
+    digest = record.rec_headers.get_header("WARC-Payload-Digest")
+    expected = revisit.rec_headers.get_header("WARC-Payload-Digest")
+    if record.rec_type != RESPONSE or found_id != original.record_id or digest != expected:
+        raise WarcError(
+            f"{path}:{original.offset} is not the response {original.record_id} "
+            f"with payload {expected} that a revisit refers to"
+        )
+    return record
 
 
 class _TruncatedMember(Exception):
