@@ -35,6 +35,8 @@ from tests.conftest import CrawlRun, StartMirror, crawl, rows
 from tests.test_reparse import REVISIT_ALL, archive_dump
 from tests.test_warc import all_records, warcio_check
 
+pytestmark = pytest.mark.e2e
+
 
 @dataclass
 class Revisited:

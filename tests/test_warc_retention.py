@@ -22,6 +22,8 @@ from tests.conftest import CrawlRun, StartMirror, crawl, rows
 from tests.test_reparse import REVISIT_ALL, archive_dump
 from tests.test_warc_replay import crawl_run
 
+pytestmark = pytest.mark.e2e
+
 KEEP_30_DAYS = ["-s", "NEWSCRAWL_WARC_KEEP_DAYS=30"]
 NO_ARTICLE_REVISITS = ["-s", "NEWSCRAWL_REVISITS=off"]
 
