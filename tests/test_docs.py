@@ -368,3 +368,15 @@ def test_every_option_the_readme_shows_exists() -> None:
             f"the README shows `newscrawl {command}` with {unknown}, which it does not have: "
             f"fix `{text.strip()}`"
         )
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    # The README opens with two commands: the demo, then the checks and tests.
+    blocks = [block.strip() for block in _FENCE.findall(README.split("\n## ", 1)[0])]
+    assert len(blocks) == 2, "the README should open with exactly two commands"
+    ci = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith(("#", "set ", "cd "))
+    ]
+    assert ci == [blocks[1]], "make .ci/run run exactly the README's second command"
