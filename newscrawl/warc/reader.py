@@ -233,7 +233,7 @@ def _original_record(path: Path, original: WarcPosition, revisit: ArcWarcRecord)
     return record
 
 
-class _TruncatedMember(Exception):
+class _TruncatedMember(WarcError):
     """The file ends inside a gzip member: the writer was killed while writing it."""
 
 
