@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import scrapy
+from parsel import Selector
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadConnectionRefusedError,
@@ -28,7 +29,7 @@ from twisted.python.failure import Failure
 
 from newscrawl.archive import Archive
 from newscrawl.discovery.feeds import read_feed
-from newscrawl.discovery.listings import card_views, class_prefix_xpath
+from newscrawl.discovery.listings import card_views, class_prefix_xpath, structural_cards
 from newscrawl.errors import ArchiveError
 from newscrawl.items import CardViews, Page
 from newscrawl.parsing import parser_for
@@ -60,8 +61,14 @@ class NewsSiteSpider(scrapy.Spider):
       languages are skipped.
     - ``max_pages``: how many pages of each listing to read at most, e.g.
       ``-a max_pages=3`` reads ``?page=1`` to ``?page=3``. Without it a listing
-      is read until a page shows no article cards or shows only articles the
-      archive already holds (the incremental stop).
+      is read until a page shows no article cards, shows only articles the
+      archive already holds (the incremental stop), or shows only articles its
+      earlier pages showed.
+
+    A listing's cards are found by `card_class_prefixes`. When none matches (the
+    site was redesigned and renamed its classes), they are found by structure:
+    the links that match `article_path` in the listing's main content, outside
+    its menus, header, footer and sidebars (`structural_cards`).
 
     A run fetches only articles the archive does not hold yet, plus those
     that the age-based revisit schedule (setting ``NEWSCRAWL_REVISITS``, see
@@ -93,8 +100,8 @@ class NewsSiteSpider(scrapy.Spider):
     article_path: ClassVar[re.Pattern[str]] = re.compile(r"(?!)")
     # Class-name prefixes of a listing's article cards (the element or its <a>).
     card_class_prefixes: ClassVar[tuple[str, ...]] = ()
-    # Where to look for article links when a listing has no recognisable cards:
-    # the first of these that matches.
+    # Where to look for the cards by structure when no card class matches: the first
+    # of these that matches.
     main_content_xpaths: ClassVar[tuple[str, ...]] = ("//main", "//body")
 
     def __init__(
@@ -128,6 +135,8 @@ class NewsSiteSpider(scrapy.Spider):
         self._feed_titles: dict[str, str] = {}
         # Canonical URLs of the articles this crawl has asked for, from any source.
         self._requested: set[str] = set()
+        # The articles each listing's pages have shown in this walk, by listing path.
+        self._listed: dict[str, set[str]] = {}
         # When an earlier walk of the site that never finished began (None: the last
         # one finished). Its articles may leave gaps below them, see _settled_among.
         self._unfinished_since: datetime | None = None
@@ -201,6 +210,9 @@ class NewsSiteSpider(scrapy.Spider):
             if views is not None:
                 yield CardViews(url=url, views=views, observed_at=observed_at, seen_on=seen_on)
         settled = self._settled_among(urls)
+        listed = self._listed.setdefault(listing, set())
+        shown_before = listed.issuperset(urls)
+        listed.update(urls)
         yield from self._article_requests(urls)
         if len(settled) == len(urls):
             self.logger.info(
@@ -208,6 +220,12 @@ class NewsSiteSpider(scrapy.Spider):
                 "(incremental crawl)",
                 where,
                 len(urls),
+            )
+        elif shown_before:
+            # A site that answers every page number past the end with its last page,
+            # or a block of links repeated on pages without cards: nothing more to find.
+            self.logger.info(
+                "%s shows only articles its earlier pages showed: end of the listing", where
             )
         elif self.max_pages is not None and page >= self.max_pages:
             self.logger.info("%s: max_pages=%d reached, stopping this listing", where, page)
@@ -307,27 +325,38 @@ class NewsSiteSpider(scrapy.Spider):
 
     def _cards(self, response: Response) -> dict[str, int | None]:
         """The listing page's article URLs, in order, each with the view count its card shows."""
-        found: list[tuple[str, int | None]] = []
+        base = self.site_url_of(response)
+
+        def article_url(href: str) -> str | None:
+            return self._article_url(href, base)
+
+        found: list[tuple[str | None, int | None]] = []
         for prefix in self.card_class_prefixes:
             for card in response.xpath(class_prefix_xpath(prefix)):
                 href = card.xpath("@href").get() or card.xpath(".//a/@href").get()
                 if href:
-                    found.append((href, card_views(card)))
+                    found.append((article_url(href), card_views(card)))
         if not found:
-            # The site may have renamed its card component; any article link in
-            # the main content is the next best thing.
-            for xpath in self.main_content_xpaths:
-                main = response.xpath(xpath)[:1]
-                if main:
-                    found = [(href, None) for href in main.xpath(".//a/@href").getall()]
-                    break
-        base = self.site_url_of(response)
+            # The site renamed its card component (a redesign): the article links of
+            # the listing's main content, found by structure, are the cards.
+            content = self._main_content(response)
+            if content is not None:
+                found = [
+                    (url, card_views(card)) for url, card in structural_cards(content, article_url)
+                ]
         cards: dict[str, int | None] = {}
-        for href, views in found:
-            url = self._article_url(href, base)
+        for url, views in found:
             if url is not None and cards.get(url) is None:
                 cards[url] = views
         return cards
+
+    def _main_content(self, response: Response) -> Selector | None:
+        """The listing's main content: the first of `main_content_xpaths` that matches."""
+        for xpath in self.main_content_xpaths:
+            match = response.xpath(xpath)
+            if match:
+                return match[0]
+        return None
 
     def _archived_among(self, urls: Sequence[str]) -> set[str]:
         """Those canonical URLs that were archived before this crawl first saw them."""

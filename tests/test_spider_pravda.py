@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from newscrawl.testing.mirror import Mirror, Resource, serve
+from newscrawl.testing.redesign import redesigned_site
 from spiders.pravda import PravdaSpider
 from tests.conftest import crawl, rows
 
@@ -242,6 +243,22 @@ def test_articles_of_the_feeds_and_the_sitemap_keep_their_fields(
         f"{SITE}/news/2025/02/03/7496801/",
         f"{SITE}/news/2025/02/01/7496555/",
     ]
+
+
+@pytest.mark.e2e
+def test_a_redesign_changes_nothing_the_spider_fetches(
+    pravda_crawl: PravdaCrawl, tmp_path: Path
+) -> None:
+    """Feeds, the sitemap and the counter script are not bound to the page's classes."""
+    # Every class and id renamed, JSON-LD gone; feeds, sitemap and counters unchanged.
+    redesigned = redesigned_site(pravda_site(), drop_jsonld=True)
+    with serve(redesigned) as mirror:
+        done = crawl_pravda(mirror, tmp_path / "news.db")
+    assert done.returncode == 0, done.log[-3000:]
+    assert "Traceback" not in done.log
+    # The same requests as for the site as it was: every article and its counter once.
+    assert mirror.hits == pravda_crawl.mirror.hits
+    assert all(mirror.hits[counter(path)] == 1 for path in (UK, EN, RU, *FAILING))
 
 
 @pytest.mark.e2e

@@ -26,11 +26,12 @@ from scrapy.utils.test import get_crawler
 from twisted.python.failure import Failure
 
 from newscrawl.discovery.feeds import feed_date
-from newscrawl.items import Page
+from newscrawl.items import CardViews, Page
 from newscrawl.parsing import article_from_page
 from newscrawl.testing.demo import Version, demo_site, demo_stories
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.mirror import Mirror, Resource
+from newscrawl.testing.redesign import redesigned_site
 from spiders.unn import UnnSpider
 from tests.conftest import REPO_ROOT, DemoCrawl, StartMirror, crawl, rows
 
@@ -128,6 +129,79 @@ def test_cards_are_found_by_class_prefix_then_by_article_links() -> None:
     )
     assert listing_article_urls(links) == ["https://unn.ua/news/b"]
     assert spider.fetch_url_of("https://unn.ua/news/b?page=2") == f"{MIRROR}/news/b?page=2"
+
+
+def listing_output(body: bytes, page: int = 1, spider: UnnSpider | None = None) -> ListingOutput:
+    """What a spider (a fresh one unless given) makes of page `page` of the listing /news."""
+    spider = spider or mirrored_spider()
+    response = HtmlResponse(f"{MIRROR}/news?page={page}", body=body, encoding="utf-8")
+    output = ListingOutput([], {}, [])
+    for item in spider.parse_listing(response, "/news", page):
+        if isinstance(item, CardViews):
+            output.views[item.url] = item.views
+        elif item.callback == spider.parse_article:
+            output.articles.append(spider.site_url_of_fetch_url(item.url))
+        else:
+            output.next_pages.append(spider.site_url_of_fetch_url(item.url))
+    return output
+
+
+@dataclass
+class ListingOutput:
+    articles: list[str]  # the article requests, in order
+    views: dict[str, int]  # the view counts read off the cards
+    next_pages: list[str]  # the next listing page, if the walk goes on
+
+
+def test_a_redesigned_listing_gives_the_same_cards_and_views() -> None:
+    site = demo_site("a")
+    listings = [path for path in site if path.split("?")[0] in ("/news", "/en/news", "/ru/news")]
+    redesigned = redesigned_site(site)
+    for path in listings:
+        before, after = listing_output(site[path].body), listing_output(redesigned[path].body)
+        assert after == before, path
+    first_page = listing_output(redesigned["/news"].body)
+    shown = [s.versions["uk"] for s in demo_stories()[:6]]
+    assert first_page.articles == [v.url for v in shown]
+    assert first_page.views == {v.url: v.views for v in shown}
+
+
+# A listing after a redesign that also moved things around: no known class, the cards in
+# rows of two, links to other articles in the page's header, menu, sidebar and footer,
+# and a plain block of two editor's picks beside the list.
+FURNISHED_LISTING = b"""<!DOCTYPE html><html><body>
+<header><a href="/">UNN</a><a href="/news/live-updates-from-the-front-line">Live</a></header>
+<nav><a href="/news/most-discussed-story-of-the-week">Most discussed</a></nav>
+<div class="x1"><h1>Latest news</h1><div class="x2">
+<div class="x3"><div class="x4"><a href="/news/first-story"><h3>First</h3></a>
+<p>Kyiv - 18 July 2024 - 101 views</p></div>
+<div class="x4"><a href="/news/second-story"><h3>Second</h3></a>
+<p>Economy - 102 views</p></div></div>
+<div class="x3"><div class="x4"><a href="/news/third-story"><h3>Third</h3></a><p>103 views</p></div>
+<div class="x4"><a href="/news/fourth-story"><h3>Fourth</h3></a><p>104 views</p></div></div>
+</div><div class="x5"><a href="/news/editors-pick-one">Pick one</a>
+<a href="/news/editors-pick-two">Pick two</a></div>
+<aside><a href="/news/most-read-one">Most read</a><a href="/news/most-read-two">Next</a></aside>
+<a href="/news?page=2">Next page</a></div>
+<footer><a href="/news/about-the-agency-and-its-history">About</a></footer>
+</body></html>"""
+
+
+def test_cards_found_by_structure_leave_out_the_page_furniture() -> None:
+    output = listing_output(FURNISHED_LISTING)
+    cards = [f"https://unn.ua/news/{n}-story" for n in ("first", "second", "third", "fourth")]
+    assert output.articles == cards
+    # Each card's own count, though two cards share a row.
+    assert output.views == {url: 101 + i for i, url in enumerate(cards)}
+
+
+def test_a_page_that_shows_only_articles_of_earlier_pages_ends_the_listing() -> None:
+    # A site that answers every page number past the end with its last page.
+    spider = mirrored_spider()
+    listing = demo_site("a")["/news"].body
+    assert listing_output(listing, 1, spider).next_pages == ["https://unn.ua/news?page=2"]
+    again = listing_output(listing, 2, spider)
+    assert again == ListingOutput([], listing_output(listing).views, [])
 
 
 def test_feed_dates_are_timezone_aware() -> None:
@@ -348,6 +422,88 @@ def test_every_page_parses_the_same_in_another_build() -> None:
             for site in (a, b)
         ]
         assert parsed[0] == parsed[1], version.url
+
+
+# --- a redesign -------------------------------------------------------------------
+
+LISTINGS = ("/news", "/en/news", "/ru/news")
+# Links to other articles that a listing page shows beside its cards, in the page's
+# header and in a sidebar, which a redesign keeps while renaming every class.
+FURNITURE = ("/news/live-updates-from-the-front-line", "/en/news/most-read-story-of-the-week")
+
+
+def _furnished(site: dict[str, Resource]) -> dict[str, Resource]:
+    """The site with the FURNITURE links on every listing page."""
+    header = f'<a href="{FURNITURE[0]}">Live: updates from the front line</a>'.encode()
+    sidebar = f'<aside><h2>Most read</h2><a href="{FURNITURE[1]}">Story</a></aside>'.encode()
+    furnished = dict(site)
+    for path, resource in site.items():
+        if path.split("?")[0] in LISTINGS:
+            body = re.sub(rb"(<header[^>]*>)", lambda m: m[1] + header, resource.body, count=1)
+            body = body.replace(b"<footer", sidebar + b"<footer", 1)
+            assert body.count(b'<a href="/') > resource.body.count(b'<a href="/'), path
+            furnished[path] = Resource(body, resource.content_type)
+    return furnished
+
+
+def _card_snapshots(db: Path) -> set[tuple[str, int, str]]:
+    """The view counts read off listing cards: (article URL, views, listing URL)."""
+    return {
+        (row["url"], row["views"], row["seen_on"])
+        for row in rows(db, "SELECT url, views, seen_on FROM view_snapshots")
+        if row["seen_on"] != row["url"]
+    }
+
+
+def _first_listing_pages(views_offset: int = 0) -> set[tuple[str, int, str]]:
+    """The card counts the first page of each listing shows, as _card_snapshots gives them."""
+    shown = set()
+    for language, listing in zip(("uk", "en", "ru"), LISTINGS, strict=True):
+        versions = [s.versions[language] for s in demo_stories() if language in s.versions][:6]
+        shown |= {(v.url, v.views + views_offset, f"https://unn.ua{listing}") for v in versions}
+    return shown
+
+
+@pytest.mark.e2e
+def test_a_redesigned_site_is_still_walked_to_every_article(
+    start_mirror: StartMirror, tmp_path: Path
+) -> None:
+    db = tmp_path / "news.db"
+    redesigned = start_mirror(redesigned_site(_furnished(demo_site("a"))))
+
+    run = crawl(["-a", f"base_url={redesigned}"], db)
+
+    assert run.returncode == 0, run.log[-3000:]
+    assert "Traceback" not in run.log
+    # Every article page was asked for once, under its canonical URL, whatever the
+    # parser then makes of it; the furniture's links were not.
+    assert {v.path: redesigned.hits[v.path] for v in VERSIONS} == {v.path: 1 for v in VERSIONS}
+    assert not [path for path in FURNITURE if redesigned.hits[path]]
+    assert not [path for path in redesigned.hits if "/amp/" in path or "utm_" in path]
+    # Each listing was read to its end: the first page without cards.
+    assert run.log.count("has no article cards: end of the listing") == len(LISTINGS)
+    # The cards' view counts were still read.
+    assert _first_listing_pages() <= _card_snapshots(db)
+
+
+@pytest.mark.e2e
+def test_a_redesign_does_not_break_the_incremental_stop(
+    full_crawl: FullCrawl, start_mirror: StartMirror, tmp_path: Path
+) -> None:
+    # The archive of the site as it was; then the site is redesigned.
+    db = _copy_archive(full_crawl.db, tmp_path / "news.db")
+    redesigned = start_mirror(redesigned_site(_furnished(demo_site("a", views_offset=100))))
+
+    run = crawl(["-a", f"base_url={redesigned}"], db)
+
+    assert run.returncode == 0, run.log[-3000:]
+    # The first page of every listing showed only archived articles: the walk stopped.
+    assert run.log.count("stopping this listing (incremental crawl)") == len(LISTINGS)
+    assert not [path for path in redesigned.hits if "page=" in path]
+    assert {path: redesigned.hits[path] for path in LISTINGS} == dict.fromkeys(LISTINGS, 1)
+    assert not [v for v in VERSIONS if redesigned.hits[v.path]]
+    assert not [path for path in FURNITURE if redesigned.hits[path]]
+    assert _first_listing_pages(views_offset=100) <= _card_snapshots(db)
 
 
 # --- bad input ----------------------------------------------------------------------
