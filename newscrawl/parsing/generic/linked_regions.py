@@ -124,7 +124,13 @@ class LinkedRegions:
         ]
         for region in outermost:
             node = copied[position[region]]
-            if isinstance(node, HtmlElement):
+            if not isinstance(node, HtmlElement):
+                continue
+            if node.getparent() is None:
+                # The whole page is other articles' links (a listing): nothing of it
+                # may date the page, and the root itself cannot be dropped.
+                node.clear()
+            else:
                 node.drop_tree()
         return copy
 
