@@ -36,6 +36,7 @@ from newscrawl.parsing import parser_for
 from newscrawl.parsing.urls import absolute_url, site_of
 from newscrawl.runs.clock import current_time
 from newscrawl.runs.revisits import revisit_schedule
+from pipelines.shared_archive import acquire_archive, release_archive
 from spiders.arguments import positive_int_or_none, selected_languages
 
 __all__ = ["NewsSiteSpider"]
@@ -145,7 +146,10 @@ class NewsSiteSpider(scrapy.Spider):
     # --- discovery --------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        self._archive = Archive(self.settings["NEWSCRAWL_DB"])
+        # The pipelines' own archive: a walk mark written through a second connection
+        # would wait on the store's open batch, which cannot commit while this
+        # reactor thread waits.
+        self._archive = acquire_archive(self.crawler)
         self._unfinished_since = self._unfinished_walk_start()
         state = getattr(self, "state", None)
         if state is not None:
@@ -408,8 +412,8 @@ class NewsSiteSpider(scrapy.Spider):
         if self._archive is not None:
             if reason == "finished":
                 self._note_walk_finished()
-            self._archive.close()
             self._archive = None
+            release_archive(self.crawler)
 
     # --- the walk's progress ----------------------------------------------------
     #

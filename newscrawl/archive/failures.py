@@ -22,7 +22,7 @@ __all__ = ["errors_as_archive_error"]
 # written", as opposed to a bug in our SQL. Only these become ArchiveError.
 _UNWRITABLE = {
     sqlite3.SQLITE_PERM: "permission denied",
-    sqlite3.SQLITE_BUSY: "another process holds the write lock",
+    sqlite3.SQLITE_BUSY: "another connection holds the write lock",
     sqlite3.SQLITE_LOCKED: "the database is locked",
     sqlite3.SQLITE_READONLY: "the database file or its directory is read-only",
     sqlite3.SQLITE_IOERR: "disk I/O error",
