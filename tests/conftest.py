@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from tests.analyst_archive import AnalystArchive
 
 # The project root (where scrapy.cfg is), found from this file so the tests run
-# from any checkout, not only /work/main.
+# from any checkout.
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # A crawl of the demo site takes a few seconds; a hung one must not stall CI.

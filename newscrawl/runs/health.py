@@ -74,6 +74,12 @@ class ShareHealth:
     latest: float | None
     average: float | None
 
+    def known_shares(self) -> tuple[float, float] | None:
+        """(latest, average) when both are known: a flag needs both."""
+        if self.latest is None or self.average is None:
+            return None
+        return self.latest, self.average
+
 
 @dataclass(frozen=True)
 class FieldHealth(ShareHealth):
@@ -81,9 +87,10 @@ class FieldHealth(ShareHealth):
 
     @property
     def dropped(self) -> bool:
-        if self.latest is None or self.average is None:
-            return False
-        return self.average >= USUAL_SHARE and self.latest < self.average * DROP_RATIO
+        shares = self.known_shares()
+        return (
+            shares is not None and shares[1] >= USUAL_SHARE and shares[0] < shares[1] * DROP_RATIO
+        )
 
 
 @dataclass(frozen=True)
@@ -92,9 +99,11 @@ class FallbackHealth(ShareHealth):
 
     @property
     def jumped(self) -> bool:
-        if self.latest is None or self.average is None:
+        shares = self.known_shares()
+        if shares is None:
             return False
-        return self.latest - self.average >= FALLBACK_JUMP
+        latest, average = shares
+        return latest - average >= FALLBACK_JUMP
 
 
 @dataclass
