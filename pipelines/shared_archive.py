@@ -67,13 +67,25 @@ def archive_failure(crawler: Crawler) -> ArchiveError | None:
     return shared.failure if shared else None
 
 
-def stop_crawl_for_archive_error(crawler: Crawler, error: ArchiveError) -> None:
-    """Log the error and close the spider with reason `archive_error`, once per crawl."""
+def recorded_archive_failure(crawler: Crawler, error: ArchiveError) -> bool:
+    """Record `error` as the crawl's archive failure; False if one was recorded already.
+
+    The failure stays visible to everything that shares the archive (the spider
+    must not mark its walk finished over lost articles) and, as the stat
+    `newscrawl/archive_error`, to the run's verdict.
+    """
     shared = _shared.get(crawler)
     if shared is not None:
         if shared.failure is not None:
-            return
+            return False
         shared.failure = error
-    logger.error("archive write failed, closing the spider: %s", error)
     crawler.stats.set_value("newscrawl/archive_error", str(error))
+    return True
+
+
+def stop_crawl_for_archive_error(crawler: Crawler, error: ArchiveError) -> None:
+    """Log the error and close the spider with reason `archive_error`, once per crawl."""
+    if not recorded_archive_failure(crawler, error):
+        return
+    logger.error("archive write failed, closing the spider: %s", error)
     close_spider_soon(crawler, CLOSE_REASON)

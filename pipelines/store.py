@@ -14,7 +14,11 @@ from twisted.internet.task import LoopingCall
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article, CardViews
 from pipelines.base import ArchivePipeline
-from pipelines.shared_archive import archive_failure, stop_crawl_for_archive_error
+from pipelines.shared_archive import (
+    archive_failure,
+    recorded_archive_failure,
+    stop_crawl_for_archive_error,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +66,9 @@ class StorePipeline(ArchivePipeline):
                 self.commit()
             except ArchiveError as exc:
                 logger.error("the last batch could not be stored: %s", exc)
+                # Its pages are not archived: the walk must stay unfinished, so
+                # that the next run's incremental stop does not stop above them.
+                recorded_archive_failure(self.crawler, exc)
         super().close_spider()
 
     def process_item(self, item: Any) -> Any:

@@ -36,7 +36,7 @@ from newscrawl.parsing import parser_for
 from newscrawl.parsing.urls import absolute_url, site_of
 from newscrawl.runs.clock import current_time
 from newscrawl.runs.revisits import revisit_schedule
-from pipelines.shared_archive import acquire_archive, release_archive
+from pipelines.shared_archive import acquire_archive, archive_failure, release_archive
 from spiders.arguments import positive_int_or_none, selected_languages
 
 __all__ = ["NewsSiteSpider"]
@@ -410,7 +410,8 @@ class NewsSiteSpider(scrapy.Spider):
 
     def closed(self, reason: str) -> None:
         if self._archive is not None:
-            if reason == "finished":
+            # A walk whose last articles could not be stored has left a gap.
+            if reason == "finished" and archive_failure(self.crawler) is None:
                 self._note_walk_finished()
             self._archive = None
             release_archive(self.crawler)

@@ -17,15 +17,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scrapy.utils.test import get_crawler
 
 from newscrawl.archive import Archive
 from newscrawl.cli.crawl import CRAWL_EXIT_CODES
+from newscrawl.errors import ArchiveError
 from newscrawl.runs.lock import archive_lock, lock_path
 from newscrawl.runs.verdict import CrawlResult, ExitCode
 from newscrawl.testing.demo import demo_site, demo_stories, generated_stories
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.demo.stories import Story
 from newscrawl.testing.mirror import Mirror, Resource
+from pipelines.shared_archive import acquire_archive, archive_failure, recorded_archive_failure
+from spiders.unn import UnnSpider
 from tests.conftest import (
     DemoCrawl,
     NewscrawlInProcess,
@@ -251,6 +255,9 @@ def test_verdict_rules_from_stats() -> None:
     assert verdict({**ok, "downloader/response_status_count/200": 4}) == ExitCode.OK
     assert verdict({**ok, "newscrawl/article_pages": 3}) == ExitCode.NOTHING_ARCHIVED
     assert verdict({**ok, "finish_reason": "shutdown"}) == ExitCode.NOT_FINISHED
+    # Finished, but the last batch could not be committed: its articles are lost.
+    lost = {**ok, "newscrawl/archive_error": "the disk is full"}
+    assert verdict(lost) == ExitCode.NOT_FINISHED
     assert verdict({}, start_error="ArchiveError: read-only") == ExitCode.FAILED_TO_START
     assert verdict({**ok, "log_count/ERROR": 1}) == ExitCode.TOO_MANY_ERRORS
     assert verdict({**ok, "log_count/ERROR": 1}, max_errors=1) == ExitCode.OK
@@ -472,3 +479,22 @@ def test_after_an_unfinished_walk_the_listings_go_on_past_its_articles(
     full.hits.clear()
     assert crawl(["-a", f"base_url={full}"], db).returncode == 0
     assert not [path for path in full.hits if "/news/" in path]
+
+
+@pytest.mark.parametrize("last_batch_lost", [False, True])
+def test_a_walk_whose_last_articles_were_lost_stays_unfinished(
+    tmp_path: Path, last_batch_lost: bool
+) -> None:
+    # The spider and the pipelines share one archive; when the store could not
+    # commit its last batch, those articles are not archived, and a walk marked
+    # finished would let the next run's incremental stop stop above them.
+    db = tmp_path / "news.db"
+    crawler = get_crawler(UnnSpider, {"NEWSCRAWL_DB": str(db), "NEWSCRAWL_NOW": ""})
+    spider = UnnSpider.from_crawler(crawler)
+    spider._archive = acquire_archive(crawler)
+    spider._mark_walk_unfinished()
+    if last_batch_lost:
+        assert recorded_archive_failure(crawler, ArchiveError("the disk is full"))
+    spider.closed("finished")
+    assert archive_failure(crawler) is None  # the archive was released and closed
+    assert len(unfinished_walks(db)) == (1 if last_batch_lost else 0)

@@ -32,7 +32,9 @@ class ExitCode(IntEnum):
     """Exit codes of `newscrawl crawl`, for cron and scripts. README lists them too."""
 
     OK = 0  # every spider finished normally
-    NOT_FINISHED = 1  # a finish reason other than "finished" (archive_error, shutdown, ...)
+    # a finish reason other than "finished" (archive_error, shutdown, ...), or the
+    # last batch of articles could not be stored
+    NOT_FINISHED = 1
     USAGE = 2  # bad command line: unknown spider, malformed -a/-s
     FAILED_TO_START = 3  # the archive could not be opened, or the spider not created
     TOO_MANY_ERRORS = 4  # more ERROR log lines than NEWSCRAWL_MAX_ERRORS
@@ -92,11 +94,14 @@ class CrawlResult:
             return ExitCode.FAILED_TO_START, (
                 f"could not start: {self.start_error or 'no finish reason; see the log'}"
             )
+        detail = self.stats.get("newscrawl/archive_error")
         if self.finish_reason != "finished":
-            detail = self.stats.get("newscrawl/archive_error")
             return ExitCode.NOT_FINISHED, (
                 f"stopped with reason {self.finish_reason!r}" + (f": {detail}" if detail else "")
             )
+        if detail:
+            # Finished, but the last batch of articles was lost on the way out.
+            return ExitCode.NOT_FINISHED, f"the last articles could not be stored: {detail}"
         if not self.ok_responses:
             failed = self.count("newscrawl/fetch_failed")
             return ExitCode.NOTHING_FETCHED, (
