@@ -8,8 +8,8 @@ generic reading of the same page. Every path that turns a page into an article
 (the crawl's parse pipeline, `newscrawl reparse`, `newscrawl extract`) composes
 through `layered_article`, so they all read a page the same way.
 
-The generic parser costs about as much as trafilatura, several times a site
-parser, so it runs only when the site's rules missed a field the site's article
+The generic parser costs several times a site parser (bench/parse_cost.py), so
+it runs only when the site's rules missed a field the site's article
 pages always carry (`SiteParser.ALWAYS_PRESENT`). A page the rules fully parse
 costs nothing more.
 """
@@ -24,7 +24,6 @@ from newscrawl.parsing.base import SiteParser, is_empty
 
 __all__ = [
     "FALLBACK_FIELDS",
-    "LINK_KINDS",
     "is_article_reading",
     "layered_article",
     "needs_generic_reading",
@@ -45,7 +44,6 @@ FALLBACK_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # Links are filled kind by kind: body links (`Article.links`) and related cards.
 BODY_LINK_KINDS = ("read_also", "inline")
-LINK_KINDS = (*BODY_LINK_KINDS, "related")
 # What makes an article of a page: a page without any of these is a listing or an
 # error page, however its other fields read.
 _ARTICLE_FIELDS = ("headline", "summary", "body", "published_at")
