@@ -90,7 +90,7 @@ def article_from_page(page: Page) -> Article:
     if not _has_html_end(html):
         raise TruncatedPage(f"{page.url}: no closing </html>, the page was cut short")
     parser = parser_for(page.url)
-    article = article_of_html(html, page.url, page.fetched_at)
+    article = layered_article(parser, _generic_parser(), html, page.url, page.fetched_at)
     article.warc_file, article.warc_offset = page.warc_file, page.warc_offset
     if article.published_at is None and page.feed_published_at is not None:
         article.published_at = parser.local_time(page.feed_published_at)

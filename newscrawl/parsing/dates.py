@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from newscrawl.text import folded_text
 from newscrawl.timestamps import aware_datetime
 
 # Month names as pages print them: English (full and 3-letter), Ukrainian and Russian
@@ -76,7 +77,7 @@ def local_datetime(
     """
     if not text:
         return None
-    text = " ".join(text.replace("\u00a0", " ").split()).strip(" •,")
+    text = folded_text(text).strip(" •,")
     if not text:
         return None
     now = _fetch_time_in(fetched_at, zone)
