@@ -27,3 +27,7 @@ class WarcError(NewscrawlError):
 
 class SitemapError(NewscrawlError):
     """The document is not a sitemap (an HTML error page, broken XML, an RSS feed)."""
+
+
+class SourcesError(NewscrawlError):
+    """A sources file or outlet declaration is wrong: the message names the file, outlet and field."""

@@ -576,12 +576,6 @@ def test_summary_falls_back_to_the_bold_paragraph_then_the_meta_description() ->
     )
 
 
-def test_registry_finds_the_unn_parser() -> None:
-    from newscrawl.parsing import site_parsers
-
-    assert isinstance(site_parsers()["unn.ua"], UnnParser)
-
-
 # ------------------------------------------------------- a redesign (every class renamed)
 
 ARTICLES = sorted(set(CASES) - {"listing_en", "error_404"})

@@ -1,23 +1,21 @@
-"""Page parsers, and the registry that picks one by the page's domain.
+"""Page parsers, and the choice of one by the page's site.
 
 The folder holds the `SiteParser` contract (`base`), one module per site parser
-(`unn`, `pravda`, and `ukrainian` for what Ukrainian newsrooms share), the generic
-parser for every other domain (`generic/`), and the value parsers they share: dates,
-views, URLs, language, read-also labels, JSON-LD, lxml helpers and page decoding.
+(`unn`, `pravda`) with its site's `Site` declaration, the generic parser for every
+other outlet (`generic/`), and the value parsers they share: dates, views, URLs,
+language, read-also labels, JSON-LD, lxml helpers and page decoding.
 
-This module is the registry. Site parsers are discovered by importing every module
-of this package and collecting its `SiteParser` subclasses, so adding a site is one
-new file. A page is read by its site's parser layered over the generic parser
-(`layering`): `article_of_html` for saved pages, `article_from_page` for fetched ones.
+Which site a page is of is the site registry's answer (`newscrawl.sites.registry`):
+a hand-parsed site's page is read by its parser layered over the generic parser
+told the same site (`layering`); a declared outlet's page by that generic parser
+alone; any other page by the generic parser of no site. `article_of_html` reads
+saved pages, `article_from_page` fetched ones.
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from datetime import datetime
 from functools import cache
-from urllib.parse import urlsplit
 
 from newscrawl.errors import TruncatedPage
 from newscrawl.items import Article, Page
@@ -25,60 +23,37 @@ from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.decoding import decoded_html
 from newscrawl.parsing.layering import layered_article
 
-__all__ = ["SiteParser", "article_from_page", "article_of_html", "parser_for", "site_parsers"]
+__all__ = ["SiteParser", "article_from_page", "article_of_html", "parser_for"]
 
 
 @cache
-def site_parsers() -> dict[str, SiteParser]:
-    """Every site parser in this package, keyed by each domain it claims."""
-    found: dict[str, SiteParser] = {}
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        for obj in vars(module).values():
-            if (
-                isinstance(obj, type)
-                and issubclass(obj, SiteParser)
-                and obj.DOMAINS
-                and obj.__module__ == module.__name__
-            ):
-                if not obj.NAME:
-                    # The archive records every row's parser by this name.
-                    raise RuntimeError(f"{obj.__name__} claims domains but has no NAME")
-                parser = obj()
-                for domain in obj.DOMAINS:
-                    if domain in found:
-                        raise RuntimeError(
-                            f"domain {domain!r} is claimed by both "
-                            f"{type(found[domain]).__name__} and {obj.__name__}"
-                        )
-                    found[domain] = parser
-    return found
-
-
-@cache
-def _generic_parser() -> SiteParser:
+def _siteless_generic_parser() -> SiteParser:
     # Imported late: generic imports this package's modules, which import this one.
     from newscrawl.parsing.generic import GenericParser
 
     return GenericParser()
 
 
+def _parsers_for(url: str) -> tuple[SiteParser, SiteParser]:
+    """The URL's site parser, and the generic parser that fills in what it leaves empty."""
+    from newscrawl.sites.registry import active_registry
+
+    registry = active_registry()
+    site = registry.site_of_url(url)
+    if site is None:
+        generic = _siteless_generic_parser()
+        return generic, generic
+    return registry.parser_of(site), registry.generic_parser_of(site)
+
+
 def parser_for(url: str) -> SiteParser:
-    """The site parser whose domain matches the URL's host, else the generic parser."""
-    host = (urlsplit(url).hostname or "").lower()
-    parsers = site_parsers()
-    labels = host.split(".")
-    # Try the host, then each parent domain: "www.unn.ua" -> "unn.ua".
-    for i in range(len(labels) - 1):
-        parser = parsers.get(".".join(labels[i:]))
-        if parser is not None:
-            return parser
-    return _generic_parser()
+    """The parser of the URL's registered site, else the generic parser of no site."""
+    return _parsers_for(url)[0]
 
 
 def article_of_html(html: str, url: str, fetched_at: datetime) -> Article:
     """The article on a page: its site's rules, the generic reading for what they leave empty."""
-    return layered_article(parser_for(url), _generic_parser(), html, url, fetched_at)
+    return layered_article(*_parsers_for(url), html, url, fetched_at)
 
 
 def article_from_page(page: Page) -> Article:
@@ -89,8 +64,8 @@ def article_from_page(page: Page) -> Article:
     html = decoded_html(page.body, page.content_type)
     if not _has_html_end(html):
         raise TruncatedPage(f"{page.url}: no closing </html>, the page was cut short")
-    parser = parser_for(page.url)
-    article = layered_article(parser, _generic_parser(), html, page.url, page.fetched_at)
+    parser, generic = _parsers_for(page.url)
+    article = layered_article(parser, generic, html, page.url, page.fetched_at)
     article.warc_file, article.warc_offset = page.warc_file, page.warc_offset
     if article.published_at is None and page.feed_published_at is not None:
         article.published_at = parser.local_time(page.feed_published_at)

@@ -1,8 +1,9 @@
 """The contract every site parser fulfils.
 
 A site parser is one small file in this package holding one `SiteParser`
-subclass. The registry (`newscrawl.parsing`) finds it by `DOMAINS`; nothing
-else needs to change to add a site.
+subclass and the site's `Site` declaration (`newscrawl.sites`), which says
+which domains, time zone and languages the parser serves. The site registry
+(`newscrawl.sites.registry.HAND_PARSED`) lists it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -19,6 +20,9 @@ from newscrawl.items import Article
 from newscrawl.parsing.jsonld import ARTICLE_JSONLD_TYPES, jsonld_objects, jsonld_types
 from newscrawl.parsing.language import detected_language, language_code
 from newscrawl.parsing.urls import absolute_url, canonical_url, site_of
+
+if TYPE_CHECKING:
+    from newscrawl.sites.spec import Site
 
 
 def is_empty(value: object) -> bool:
@@ -34,8 +38,6 @@ class SiteParser(ABC):
     archived page gives the same answer years later.
     """
 
-    # Domains this parser handles; subdomains match too ("unn.ua" covers "www.unn.ua").
-    DOMAINS: ClassVar[tuple[str, ...]] = ()
     # The parser's name in the provenance of the rows it makes: "unn" in "unn/2".
     NAME: ClassVar[str] = ""
     # The Article fields every article page of the site carries, as far as anyone has
@@ -44,16 +46,6 @@ class SiteParser(ABC):
     # fills every field they left empty (`newscrawl.parsing.layering`). Only what is
     # really always there belongs here: each page without it costs a generic parse.
     ALWAYS_PRESENT: ClassVar[frozenset[str]] = frozenset()
-    # The site as stored in `Article.site`, e.g. "unn.ua"; the generic parser leaves it
-    # empty, and each page's site is then its URL's.
-    SITE: ClassVar[str] = ""
-    # The languages the site publishes in; language detection chooses among them
-    # only. Empty: any language langdetect knows.
-    LANGUAGES: ClassVar[tuple[str, ...]] = ()
-    # The language of a page that declares none: by its URL's first path segment
-    # ({"eng": "en"} for /eng/news/...), else DEFAULT_LANGUAGE.
-    URL_LANGUAGES: ClassVar[Mapping[str, str]] = {}
-    DEFAULT_LANGUAGE: ClassVar[str | None] = None
     # How much of the text langdetect reads, and its random trials (None: its 7).
     # Choosing among a site's two or three languages needs far less text than
     # choosing among all 55 profiles; langdetect's time grows with both. On every
@@ -65,10 +57,48 @@ class SiteParser(ABC):
     ARTICLE_TYPES: ClassVar[frozenset[str]] = ARTICLE_JSONLD_TYPES
     # Bump when a change alters the output for the same page; golden fixtures are per version.
     VERSION: ClassVar[str] = "1"
-    # The zone the site shows its times in. Dates from elsewhere (a feed's UTC
-    # pubDate) are converted to it, so one site's published_at share one offset.
-    # None keeps whatever offset the date came with.
-    TIMEZONE: ClassVar[tzinfo | None] = None
+    def __init__(self, site: Site | None = None) -> None:
+        # The outlet's facts: its domain, time zone and languages; by default the
+        # hand-parsed site that names this parser. None for the generic parser of
+        # pages from no registered outlet: each page's site is then its URL's, and
+        # its dates keep the offsets they come with.
+        self.site = site if site is not None else _hand_parsed_site_of(type(self))
+
+    @property
+    def domain(self) -> str:
+        """The site as stored in `Article.site` ("unn.ua"); "" for no registered outlet."""
+        return self.site.domain if self.site else ""
+
+    @property
+    def home(self) -> str:
+        """The site's home page URL ("https://unn.ua/"); "" for no registered outlet."""
+        return self.site.home + "/" if self.site else ""
+
+    @property
+    def host(self) -> str:
+        """The host the site serves its home page from ("www.pravda.com.ua")."""
+        return urlsplit(self.home).hostname or ""
+
+    @property
+    def timezone(self) -> tzinfo | None:
+        """The zone the site shows its times in; dates from elsewhere (a feed's UTC
+        pubDate) are converted to it, so one site's published_at share one offset."""
+        return self.site.zone if self.site else None
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages detection chooses among; empty: any langdetect knows."""
+        return self.site.languages if self.site else ()
+
+    @property
+    def url_languages(self) -> Mapping[str, str]:
+        """A URL's first path segment that names its language ({"eng": "en"})."""
+        return self.site.url_languages if self.site else {}
+
+    @property
+    def default_language(self) -> str | None:
+        """The language of a page that declares none and whose URL names none."""
+        return self.site.default_language if self.site else None
 
     @abstractmethod
     def parse(self, html: str, url: str, fetched_at: datetime) -> Article:
@@ -89,20 +119,20 @@ class SiteParser(ABC):
 
     def local_time(self, moment: datetime) -> datetime:
         """The moment in the site's time zone (unchanged when the site has none)."""
-        return moment.astimezone(self.TIMEZONE) if self.TIMEZONE else moment
+        return moment.astimezone(self.timezone) if self.timezone else moment
 
     def canonical_url(self, url: str) -> str:
         """The URL this page is archived under: AMP copies and tracking parameters removed."""
         return canonical_url(url)
 
     def language_of_text(self, text: str | None, hint: str | None) -> str | None:
-        """The language of the article text among LANGUAGES; `hint` when the text cannot tell."""
+        """The language of the article text among `languages`; `hint` when the text cannot tell."""
         return detected_language(
             text,
             hint,
             prefix_chars=self.LANGUAGE_SAMPLE_CHARS,
             trials=self.LANGUAGE_TRIALS,
-            among=self.LANGUAGES,
+            among=self.languages,
         )
 
     # --- page-level helpers shared by site parsers ------------------------------
@@ -110,14 +140,14 @@ class SiteParser(ABC):
     def page_level_article(self, root: HtmlElement, url: str, fetched_at: datetime) -> Article:
         """The article as far as the page describes itself, before any text is read.
 
-        Its archive URL, SITE, the fetch time, the hreflang alternates and the
+        Its archive URL, site's domain, the fetch time, the hreflang alternates and the
         declared language. A listing or error page is this and nothing more; for an
         article, the parser fills in the fields and the text decides the language.
         """
         article_url = self.canonical_url_of_page(root, url)
         return Article(
             url=article_url,
-            site=self.SITE,
+            site=self.domain,
             fetched_at=fetched_at,
             language=self.language_hint_of_page(root, article_url),
             alternates=self.alternates_of_page(root, article_url),
@@ -129,16 +159,16 @@ class SiteParser(ABC):
         if declared:
             return declared
         first = urlsplit(article_url).path.lstrip("/").split("/", 1)[0]
-        return self.URL_LANGUAGES.get(first, self.DEFAULT_LANGUAGE)
+        return self.url_languages.get(first, self.default_language)
 
     def canonical_url_of_page(self, root: HtmlElement, url: str) -> str:
         """The URL to archive the page under: its own canonical link if it stays on the site.
 
-        The site is SITE, or for a parser of any site (SITE empty) the page URL's own.
+        The site is `domain`, or for a parser of any site (no `site`) the page URL's own.
         """
         # The canonical maps AMP and mirror copies home; one pointing to another
         # site is a misconfiguration or a syndication partner, and is ignored.
-        site = self.SITE or site_of(url)
+        site = self.domain or site_of(url)
         for href in root.xpath("//link[contains(concat(' ', @rel, ' '), ' canonical ')]/@href"):
             absolute = absolute_url(href, url)
             if absolute and site_of(absolute) == site:
@@ -173,3 +203,10 @@ class SiteParser(ABC):
             if jsonld_types(obj) & self.ARTICLE_TYPES:
                 return obj
         return {}
+
+
+def _hand_parsed_site_of(parser: type[SiteParser]) -> Site | None:
+    # Imported late: the site registry imports the parser modules, which import this one.
+    from newscrawl.sites.registry import hand_parsed_sites
+
+    return next((s for s in hand_parsed_sites().values() if s.parser is parser), None)

@@ -1,6 +1,6 @@
 """Date value parsing for site parsers: shown dates in the site's time zone.
 
-Every helper takes the zone the site shows its times in (`SiteParser.TIMEZONE`).
+Every helper takes the zone the site shows its times in (`SiteParser.timezone`, from its `Site`).
 Every shown date is read relative to the time the page was FETCHED, never the wall
 clock, so re-parsing an archived page years later gives the same answer:
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -22,11 +22,12 @@ from lxml.html import HtmlElement
 
 from newscrawl.items import Article, Link, PublishedSource
 from newscrawl.parsing import urls
+from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.dates import iso_datetime, local_datetime
 from newscrawl.parsing.html import element_text, html_elements, meta_content, parsed_html
 from newscrawl.parsing.jsonld import jsonld_names, jsonld_section, jsonld_text
-from newscrawl.parsing.ukrainian import UkrainianSiteParser
 from newscrawl.parsing.views import views_from_text
+from newscrawl.sites.spec import Site
 from newscrawl.text import folded_text
 
 # The label that opens a read-also paragraph, in the site's three languages:
@@ -52,10 +53,9 @@ def _css(selector: str) -> CSSSelector:
     return CSSSelector(selector, translator="html")
 
 
-class PravdaParser(UkrainianSiteParser):
+class PravdaParser(SiteParser):
     """Article pages of www.pravda.com.ua: `/news/`, `/articles/`, `/columns/` in uk, ru, en."""
 
-    DOMAINS: ClassVar[tuple[str, ...]] = ("pravda.com.ua",)
     NAME: ClassVar[str] = "pravda"
     VERSION: ClassVar[str] = "2"
     # On every article page seen, the real one included. Not the views: the page
@@ -64,10 +64,6 @@ class PravdaParser(UkrainianSiteParser):
         {"headline", "summary", "body", "published_at"}
     )
 
-    SITE: ClassVar[str] = "pravda.com.ua"
-    HOST: ClassVar[str] = "www.pravda.com.ua"
-    HOME: ClassVar[str] = "https://www.pravda.com.ua/"
-    URL_LANGUAGES: ClassVar[Mapping[str, str]] = {"rus": "ru", "eng": "en"}
 
     # CSS selectors.
     ARTICLE: ClassVar[CSSSelector] = _css("article.post_article")
@@ -93,8 +89,6 @@ class PravdaParser(UkrainianSiteParser):
     AUTHOR_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?:/(?:rus|eng))?/authors/[^/]+/?$")
     TAG_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?:/(?:rus|eng))?/tags/[^/]+/?$")
 
-    # /news/2026/01/08/8015225/, /rus/articles/..., /eng/columns/...: the id ends the path.
-    ARTICLE_ID: ClassVar[re.Pattern[str]] = re.compile(r"/(\d{5,})/?$")
 
     # ------------------------------------------------------------------ URLs
 
@@ -106,12 +100,12 @@ class PravdaParser(UkrainianSiteParser):
         """
         canonical = urls.canonical_url(url)
         parts = urlsplit(canonical)
-        if (parts.hostname or "") not in (self.SITE, self.HOST):
+        if (parts.hostname or "") not in (self.domain, self.host):
             return canonical
         path = parts.path
-        if self.ARTICLE_ID.search(path) and not path.endswith("/"):
+        if self.site is not None and self.site.is_article_url(canonical) and not path.endswith("/"):
             path += "/"
-        return urlunsplit(("https", self.HOST, path, parts.query, ""))
+        return urlunsplit(("https", self.host, path, parts.query, ""))
 
     # ----------------------------------------------------------------- parse
 
@@ -135,7 +129,7 @@ class PravdaParser(UkrainianSiteParser):
         )
         article.authors = self._authors(scope, jsonld)
         article.published_at, article.published_source = self._published(scope, jsonld, fetched_at)
-        article.modified_at = iso_datetime(jsonld.get("dateModified"), self.TIMEZONE)
+        article.modified_at = iso_datetime(jsonld.get("dateModified"), self.timezone)
         article.tags = self._tags(scope)
         article.section = jsonld_section(jsonld)
         article.summary = meta_content(root, "description") or meta_content(root, "og:description")
@@ -167,8 +161,8 @@ class PravdaParser(UkrainianSiteParser):
         """The texts of the scope's links to the site's pages whose path matches."""
         names: list[str] = []
         for anchor in scope.iter("a"):
-            url = self._link_url(anchor, self.HOME)
-            if url is not None and urls.site_of(url) == self.SITE:
+            url = self._link_url(anchor, self.home)
+            if url is not None and urls.site_of(url) == self.domain:
                 text = element_text(anchor)
                 if text and path.match(urlsplit(url).path):
                     names.append(text)
@@ -177,13 +171,13 @@ class PravdaParser(UkrainianSiteParser):
     def _published(
         self, scope: HtmlElement, jsonld: dict[str, Any], fetched_at: datetime
     ) -> tuple[datetime | None, PublishedSource | None]:
-        published = iso_datetime(jsonld.get("datePublished"), self.TIMEZONE)
+        published = iso_datetime(jsonld.get("datePublished"), self.timezone)
         if published is not None:
             return published, "jsonld"
         # "8 січня, 17:46" has no year: it is read relative to the fetch time.
         date = _first(scope, self.DATE)
         for element in [date] if date is not None else self._header_leaves(scope):
-            shown = local_datetime(element_text(element), fetched_at, self.TIMEZONE)
+            shown = local_datetime(element_text(element), fetched_at, self.timezone)
             if shown is not None:
                 return shown, "page"
         return None, None
@@ -246,7 +240,7 @@ class PravdaParser(UkrainianSiteParser):
             if (
                 in_read_also
                 and len(anchors) == 1
-                and _is_link_line(block, anchors[0], fetched_at, self.TIMEZONE)
+                and _is_link_line(block, anchors[0], fetched_at, self.timezone)
             ):
                 body_links.extend(self._read_also_links(anchors, base, fetched_at))
                 continue
@@ -278,7 +272,7 @@ class PravdaParser(UkrainianSiteParser):
                     kind="read_also",
                     url=url,
                     title=title,
-                    shown_at=local_datetime(shown, fetched_at, self.TIMEZONE) if shown else None,
+                    shown_at=local_datetime(shown, fetched_at, self.timezone) if shown else None,
                 )
             )
         return found
@@ -332,3 +326,33 @@ def _is_byline(text: str, authors: list[str]) -> bool:
     names = [n for n in _NAME_SEPARATORS.split(text.strip(" .")) if n]
     known = {a.casefold() for a in authors}
     return bool(names) and all(n.casefold() in known for n in names)
+
+
+PRAVDA = Site(
+    name="pravda",
+    title="Українська правда",
+    home="https://www.pravda.com.ua",
+    languages=("uk", "ru", "en"),
+    # Paths start with /rus/ and /eng/; Ukrainian has no prefix.
+    url_languages={"rus": "ru", "eng": "en"},
+    feeds={
+        "uk": ("/rss/view_news/",),
+        "ru": ("/rus/rss/view_news/",),
+        "en": ("/eng/rss/view_news/",),
+    },
+    # The news sitemap holds the last days' articles of every language. The site
+    # also has /sitemap/sitemap-archive.xml, an index of its whole history, for
+    # a one-off backfill: scrapy crawl news -a sitemap=<it> reads it incrementally.
+    sitemaps={"*": ("/sitemap/sitemap-news.xml",)},
+    # /news/2026/01/08/8015225/, /rus/articles/..., /eng/columns/...: a date, then the id.
+    article_path=re.compile(
+        r"^/(?:(?:rus|eng)/)?(?:news|articles|columns)/\d{4}/\d{2}/\d{2}/(?P<id>\d{5,})/?$"
+    ),
+    # The page's own script fetches this; its body is the view count as plain text.
+    counter="/article/{id}/count-view.html",
+    interval=timedelta(minutes=30),
+    parser=PravdaParser,
+    evidence="sites/ukraine.md (public scrapers, 2022–2025) and one real page of 2026",
+    verified=True,
+    declared_in=__name__,
+)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -44,10 +44,11 @@ from newscrawl.parsing.html import (
     word_set,
 )
 from newscrawl.parsing.jsonld import jsonld_names, jsonld_section, jsonld_text
+from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.readalso import is_read_also_label
 from newscrawl.parsing.structure import MainContent, main_content
-from newscrawl.parsing.ukrainian import UkrainianSiteParser
 from newscrawl.parsing.views import views_from_text
+from newscrawl.sites.spec import Site
 from newscrawl.text import folded_text
 
 # Elements that start a new paragraph: leaf-most ones yield the text, containers
@@ -70,20 +71,16 @@ _MIN_ARTICLE_PARAGRAPHS = 2
 _PLACE = r"[^\W\d][\w'’.\- ]{0,39}"
 
 
-class UnnParser(UkrainianSiteParser):
+class UnnParser(SiteParser):
     """Article pages of unn.ua (uk `/news/`, en `/en/news/`, ru `/ru/news/`) and AMP copies."""
 
-    DOMAINS: ClassVar[tuple[str, ...]] = ("unn.ua",)
     NAME: ClassVar[str] = "unn"
     VERSION: ClassVar[str] = "2"
     # Seen on every article page, the one real page (sites/unn.md's seed) included;
     # the seed shows no date of its own, so the date is not among them.
     ALWAYS_PRESENT: ClassVar[frozenset[str]] = frozenset({"headline", "summary", "body", "views"})
 
-    SITE: ClassVar[str] = "unn.ua"
-    HOME: ClassVar[str] = "https://unn.ua/"
     TITLE_SUFFIX: ClassVar[str] = " | УНН"
-    URL_LANGUAGES: ClassVar[Mapping[str, str]] = {"en": "en", "ru": "ru"}
 
     # CSS-module class prefixes (component_element__); the hash after "__" varies.
     CARD: ClassVar[str] = "single-news-card_root__"
@@ -298,7 +295,7 @@ class UnnParser(UkrainianSiteParser):
     def _published(
         self, info_items: list[HtmlElement], jsonld: dict[str, Any], fetched_at: datetime
     ) -> tuple[datetime | None, PublishedSource | None]:
-        published = iso_datetime(jsonld.get("datePublished"), self.TIMEZONE)
+        published = iso_datetime(jsonld.get("datePublished"), self.timezone)
         if published is not None:
             return published, "jsonld"
         # "<a>Section</a> • June 24 2024, 09:12 AM": the date is one of the parts; the
@@ -307,7 +304,7 @@ class UnnParser(UkrainianSiteParser):
             for part in element_text(item).split("•"):
                 if views_from_text(part) is not None:
                     continue
-                shown = local_datetime(part, fetched_at, self.TIMEZONE)
+                shown = local_datetime(part, fetched_at, self.timezone)
                 if shown is not None:
                     return shown, "page"
         return None, None
@@ -371,7 +368,7 @@ class UnnParser(UkrainianSiteParser):
     def _is_listing_link(self, anchor: HtmlElement, base: str) -> bool:
         """Whether the link leads to a page of the site that lists articles (section, tag)."""
         url = self.link_url(anchor, base)
-        if url is None or urls.site_of(url) != self.SITE:
+        if url is None or urls.site_of(url) != self.domain:
             return False
         path = urlsplit(url).path
         return not (self.ARTICLE_PATH.match(path) or self.AUTHOR_PATH.match(path) or path == "/")
@@ -456,7 +453,7 @@ class UnnParser(UkrainianSiteParser):
                 if part_views is not None:
                     views = views if views is not None else part_views
                 elif shown_at is None:
-                    shown_at = local_datetime(part, fetched_at, self.TIMEZONE)
+                    shown_at = local_datetime(part, fetched_at, self.timezone)
         return shown_at, views
 
     def link_url(self, anchor: HtmlElement | None, base: str) -> str | None:
@@ -548,7 +545,7 @@ class UnnParser(UkrainianSiteParser):
         if not title:
             title = READALSO_DATE_AT_END.sub("", element_text(anchor)).strip()
         date_text = element_text(first_by_class_prefix(scope, self.READ_ALSO_DATE))
-        shown_at = readalso_date(date_text or element_text(scope), self.TIMEZONE)
+        shown_at = readalso_date(date_text or element_text(scope), self.timezone)
         return Link(kind="read_also", url=url, title=title or None, shown_at=shown_at)
 
 
@@ -667,3 +664,29 @@ def _following_elements(element: HtmlElement) -> list[HtmlElement]:
 
 def _in_link(element: HtmlElement) -> bool:
     return any(ancestor.tag == "a" for ancestor in element.iterancestors())
+
+
+UNN = Site(
+    name="unn",
+    title="УНН",
+    home="https://unn.ua",
+    languages=("uk", "en", "ru"),
+    url_languages={"en": "en", "ru": "ru"},
+    # Only a Ukrainian feed exists; English and Russian news come from listings.
+    feeds={"uk": ("/rss/news_uk.xml",)},
+    listings={"uk": ("/news",), "en": ("/en/news",), "ru": ("/ru/news",)},
+    # /news/<slug>, /en/news/<slug>, /ru/news/<slug>; AMP copies /amp/<slug>, /en/amp/<slug>.
+    article_path=re.compile(r"^/(?:(?:en|ru)/)?(?:news|amp)/[^/]+/?$"),
+    cards=("news-card_root__",),
+    # Next.js wraps the page in #__next; the content column is home-page_main__<hash>.
+    main_content=(
+        "//*[contains(concat(' ', normalize-space(@class)), ' home-page_main__')]",
+        "//main",
+        "//body",
+    ),
+    interval=timedelta(minutes=30),
+    parser=UnnParser,
+    evidence="sites/unn.md: the feed, listings and URL shapes are marked seen",
+    verified=True,
+    declared_in=__name__,
+)

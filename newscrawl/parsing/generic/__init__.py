@@ -41,8 +41,6 @@ __all__ = ["GenericParser"]
 class GenericParser(SiteParser):
     """Reads any news page from its structured data and its visible text."""
 
-    # Not registered by domain: the registry falls back to it.
-    DOMAINS: ClassVar[tuple[str, ...]] = ()
     NAME: ClassVar[str] = "generic"
     VERSION: ClassVar[str] = "5"
     # Any of 55 languages: on 258 real pages 600 characters and 3 trials were as
@@ -68,7 +66,7 @@ class GenericParser(SiteParser):
         )
         return Article(
             url=article_url,
-            site=urls.site_of(article_url),
+            site=self.domain or urls.site_of(article_url),
             fetched_at=page.fetched_at,
             headline=headline,
             summary=summary,
