@@ -37,10 +37,11 @@ sys.path.insert(0, str(REPO_ROOT))
 
 import trafilatura  # noqa: E402
 
-from newscrawl.parsing import parser_for, site_parsers  # noqa: E402
+from newscrawl.parsing import parser_for  # noqa: E402
 from newscrawl.parsing.base import SiteParser  # noqa: E402
 from newscrawl.parsing.decoding import decoded_html  # noqa: E402
 from newscrawl.parsing.layering import layered_article, needs_generic_reading  # noqa: E402
+from newscrawl.sites.registry import hand_parsed_sites  # noqa: E402
 from newscrawl.testing.demo import demo_site  # noqa: E402
 
 DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "fundus"
@@ -74,13 +75,14 @@ CATEGORIES: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def site_pages(parser: SiteParser) -> Pages:
     """The hand-written fixtures of a site parser (and the demo site's pages for UNN)."""
-    name = type(parser).__module__.rsplit(".", 1)[-1]
+    assert parser.site is not None
+    name = parser.site.name
     pages: Pages = []
     for fixture in sorted((FIXTURES / name).glob("*.html")):
         html = decoded_html(fixture.read_bytes())
         found = CANONICAL.search(html)
-        pages.append((found.group(1) if found else f"https://{parser.DOMAINS[0]}/", html))
-    if "unn.ua" in parser.DOMAINS:
+        pages.append((found.group(1) if found else parser.home, html))
+    if parser.domain == "unn.ua":
         for path, resource in demo_site().items():
             if "/news/" in path and resource.content_type.startswith("text/html"):
                 pages.append((f"https://unn.ua{path}", decoded_html(resource.body)))
@@ -204,11 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{'parser':<22} {'pages':>5} {'ms med':>8} {'ms p95':>8} "
         f"{'trafi med':>10} {'trafi p95':>9} {'ratio':>7}"
     )
-    seen: set[int] = set()
-    for site_parser in site_parsers().values():
-        if id(site_parser) in seen:
-            continue
-        seen.add(id(site_parser))
+    for site in hand_parsed_sites().values():
+        site_parser = parser_for(site.home)
         pages = site_pages(site_parser)
         if pages:
             report(type(site_parser).__name__, site_parser, pages, args.rounds)

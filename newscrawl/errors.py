@@ -30,4 +30,4 @@ class SitemapError(NewscrawlError):
 
 
 class SourcesError(NewscrawlError):
-    """A sources file or outlet declaration is wrong: the message names the file, outlet and field."""
+    """An outlet declaration is wrong; the message names the file, the outlet and the field."""

@@ -11,6 +11,8 @@ from newscrawl import __version__
 BOT_NAME = "newscrawl"
 
 SPIDER_MODULES = ["spiders"]
+# Besides those modules' spiders, one per registered outlet (newscrawl.sites).
+SPIDER_LOADER_CLASS = "spiders.registry.SiteSpiderLoader"
 NEWSPIDER_MODULE = "spiders"
 # `scrapy crawl` keeps repeated -a NAME=VALUE arguments (joined by commas).
 COMMANDS_MODULE = "newscrawl.crawler.commands"

@@ -22,7 +22,7 @@ from scrapy.exceptions import (
     DownloadTimeoutError,
     ResponseDataLossError,
 )
-from scrapy.http import Response
+from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
@@ -157,19 +157,33 @@ class NewsSiteSpider(scrapy.Spider):
             # so feed dates and titles survive for the article requests still queued.
             self._feed_dates = state.setdefault("feed_dates", self._feed_dates)
             self._feed_titles = state.setdefault("feed_titles", self._feed_titles)
-        for language in self.selected_languages:
-            for path in self.feeds.get(language, ()):
-                # Feeds first: their dates must be known before the articles arrive.
-                yield self._request(path, self.parse_feed, priority=20)
-        for language in self.selected_languages:
-            for path in self.listings.get(language, ()):
-                yield self._request(
-                    path, self.parse_listing, priority=10, cb_kwargs={"listing": path, "page": 1}
-                )
+        for path in self.feed_locations():
+            # Feeds first: their dates must be known before the articles arrive.
+            yield self._request(path, self.parse_feed, priority=20)
+        for path in self.listing_locations():
+            yield self._request(
+                path, self.parse_listing, priority=10, cb_kwargs={"listing": path, "page": 1}
+            )
+        for url in self.start_locations():
+            yield self._request(
+                url, self.parse_start, priority=10, cb_kwargs={"start": url, "page": 1}
+            )
         for url in self._due_revisits():
             self._requested.add(url)
             self.crawler.stats.inc_value(REVISITS_STAT)
             yield self._request(url, self.parse_article)
+
+    def feed_locations(self) -> list[str]:
+        """The feeds to read: paths on the site or absolute URLs."""
+        return [path for lang in self.selected_languages for path in self.feeds.get(lang, ())]
+
+    def listing_locations(self) -> list[str]:
+        """The paged listings to walk."""
+        return [path for lang in self.selected_languages for path in self.listings.get(lang, ())]
+
+    def start_locations(self) -> list[str]:
+        """The front and section pages whose article links to fetch."""
+        return []
 
     def _due_revisits(self) -> list[str]:
         """Archived articles of the selected languages that the revisit schedule makes due."""
@@ -241,6 +255,49 @@ class NewsSiteSpider(scrapy.Spider):
                 cb_kwargs={"listing": listing, "page": page + 1},
             )
 
+    def parse_start(self, response: Response, start: str, page: int) -> Iterable[scrapy.Request]:
+        """Requests for a start page's article links, and for its next page unless paging stops."""
+        where = f"start page {self.site_url_of(response)}"
+        if not isinstance(response, TextResponse):
+            self.logger.warning("%s is not a page (%s)", where, type(response).__name__)
+            return
+        base = self.site_url_of(response)
+        urls = list(
+            dict.fromkeys(
+                url
+                for href in response.xpath("//a/@href").getall()
+                if (url := self._linked_article_url(href, base)) is not None
+            )
+        )
+        if not urls:
+            self.logger.info("%s links no articles", where)
+            return
+        archived = self._archived_among(urls)
+        self.logger.info("%s: %d articles, %d archived", where, len(urls), len(archived))
+        yield from self._article_requests(urls)
+        next_href = response.xpath(
+            "//link[contains(concat(' ', @rel, ' '), ' next ')]/@href"
+            " | //a[contains(concat(' ', @rel, ' '), ' next ')]/@href"
+        ).get()
+        next_url = absolute_url(next_href, base) if next_href else None
+        if next_url is None or not self._on_site(next_url):
+            return
+        if len(self._settled_among(urls)) == len(urls):
+            self.logger.info(
+                "%s shows only articles already archived: not following its next page "
+                "(incremental crawl)",
+                where,
+            )
+        elif self.max_pages is not None and page >= self.max_pages:
+            self.logger.info("%s: max_pages=%d reached, stopping", where, page)
+        else:
+            yield self._request(
+                next_url,
+                self.parse_start,
+                priority=10,
+                cb_kwargs={"start": start, "page": page + 1},
+            )
+
     def parse_article(self, response: Response) -> Iterable[Page]:
         """The fetched page, handed on unparsed under its site URL."""
         url = self.site_url_of(response)
@@ -282,7 +339,7 @@ class NewsSiteSpider(scrapy.Spider):
     def fetch_url_of(self, site_url: str) -> str:
         """Where to fetch a site URL: on the mirror when base_url is given."""
         parts = urlsplit(site_url)
-        if (parts.hostname or "") in self._site_hosts:
+        if self._is_site_host(parts.hostname or ""):
             return self.fetch_base + urlunsplit(("", "", parts.path or "/", parts.query, ""))
         return site_url
 
@@ -298,13 +355,24 @@ class NewsSiteSpider(scrapy.Spider):
             return None
         url = self.site_url_of_fetch_url(url)
         parts = urlsplit(url)
-        if (parts.hostname or "") not in self._site_hosts:
+        if not self._is_site_host(parts.hostname or ""):
             return None
         if not self.article_path.search(parts.path):
             return None
         if self.language_of(url) not in self.selected_languages:
             return None
         return parser_for(url).canonical_url(url)
+
+    def _linked_article_url(self, href: str, base: str) -> str | None:
+        """The canonical URL of a start page's link if it is an article, else None."""
+        return self._article_url(href, base)
+
+    def _is_site_host(self, host: str) -> bool:
+        """Whether pages on `host` are the site's (and so fetched from the mirror)."""
+        return host.lower() in self._site_hosts
+
+    def _on_site(self, url: str) -> bool:
+        return self._is_site_host(urlsplit(url).hostname or "")
 
     def _declared_article_urls(
         self,

@@ -10,12 +10,12 @@ has one, the generic parser otherwise), and the usual pipelines store.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import scrapy
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
 from newscrawl.crawler.view_counters import CounterEndpoint, plain_count
 from newscrawl.discovery.article_urls import looks_like_article, registered_domain
@@ -94,18 +94,14 @@ class NewsSpider(SitemapNewsSiteSpider):
 
     # --- discovery --------------------------------------------------------------
 
-    async def start(self) -> AsyncIterator[scrapy.Request]:
-        async for request in super().start():
-            yield request
-        for url in self.feed_urls:
-            yield self._request(url, self.parse_feed, priority=20)
-        for url in self.start_urls:
-            yield self._request(
-                url, self.parse_start, priority=10, cb_kwargs={"start": url, "page": 1}
-            )
+    def feed_locations(self) -> list[str]:
+        return list(self.feed_urls)
 
     def sitemap_locations(self) -> Sequence[str]:
         return self.sitemap_urls
+
+    def start_locations(self) -> list[str]:
+        return list(self.start_urls)
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         """A feed's articles; a sitemap given as a feed is read as a sitemap."""
@@ -113,49 +109,6 @@ class NewsSpider(SitemapNewsSiteSpider):
             yield from self.parse_sitemap(response)
         else:
             yield from super().parse_feed(response)
-
-    def parse_start(self, response: Response, start: str, page: int) -> Iterable[scrapy.Request]:
-        """Requests for a start page's article links, and for its next page unless paging stops."""
-        where = f"start page {self.site_url_of(response)}"
-        if not isinstance(response, TextResponse):
-            self.logger.warning("%s is not a page (%s)", where, type(response).__name__)
-            return
-        base = self.site_url_of(response)
-        urls = list(
-            dict.fromkeys(
-                url
-                for href in response.xpath("//a/@href").getall()
-                if (url := self._linked_article_url(href, base)) is not None
-            )
-        )
-        if not urls:
-            self.logger.info("%s links no articles", where)
-            return
-        archived = self._archived_among(urls)
-        self.logger.info("%s: %d articles, %d archived", where, len(urls), len(archived))
-        yield from self._article_requests(urls)
-        next_href = response.xpath(
-            "//link[contains(concat(' ', @rel, ' '), ' next ')]/@href"
-            " | //a[contains(concat(' ', @rel, ' '), ' next ')]/@href"
-        ).get()
-        next_url = absolute_url(next_href, base) if next_href else None
-        if next_url is None or not self._on_site(next_url):
-            return
-        if len(self._settled_among(urls)) == len(urls):
-            self.logger.info(
-                "%s shows only articles already archived: not following its next page "
-                "(incremental crawl)",
-                where,
-            )
-        elif self.max_pages is not None and page >= self.max_pages:
-            self.logger.info("%s: max_pages=%d reached, stopping", where, page)
-        else:
-            yield self._request(
-                next_url,
-                self.parse_start,
-                priority=10,
-                cb_kwargs={"start": start, "page": page + 1},
-            )
 
     # --- counters -----------------------------------------------------------------
 

@@ -1,20 +1,28 @@
 """Which spiders the project has, and which site each one crawls.
 
-Everything asks Scrapy's own `SpiderLoader` (the `SPIDER_MODULES` setting), so
-a spider added to `spiders/` is found by `newscrawl crawl --all`, by the run
-record and by the generic spider's counter lookup without being listed here.
+`SiteSpiderLoader` is Scrapy's `SpiderLoader` (setting ``SPIDER_LOADER_CLASS``)
+plus one spider per registered outlet (`newscrawl.sites.registry`): the spider
+modules of ``spiders/`` (the generic ``news``, and sites whose crawl needs code,
+such as Pravda) and a generated `SiteSpider` for every other outlet, a sources
+file's included. So ``scrapy list``, ``newscrawl crawl --all`` and the run
+record all see the same outlets, and a new entry needs no spider code.
 """
 
 from __future__ import annotations
 
 from functools import cache
 
+from scrapy import Spider
 from scrapy.settings import BaseSettings
 from scrapy.spiderloader import SpiderLoader
 
+from newscrawl.errors import SourcesError
 from newscrawl.parsing.urls import site_of
+from newscrawl.sites.registry import activate, registry_of_settings
+from spiders.site import SiteSpider, spider_class_for
 
 __all__ = [
+    "SiteSpiderLoader",
     "counter_spider_for",
     "site_of_spider",
     "site_spider_names",
@@ -23,56 +31,99 @@ __all__ = [
 ]
 
 
+class SiteSpiderLoader(SpiderLoader):
+    """The spiders of ``SPIDER_MODULES``, and one `SiteSpider` per registered outlet.
+
+    Loading also makes the settings' site registry the process's (`activate`), so
+    the parsers a crawl's pipelines pick know the sources file's outlets.
+    Raises `SourcesError` for a wrong sources file.
+    """
+
+    def __init__(self, settings: BaseSettings) -> None:
+        super().__init__(settings)
+        registry = activate(registry_of_settings(settings))
+        for site in registry:
+            coded = self._spiders.get(site.name)
+            if coded is None:
+                self._spiders[site.name] = spider_class_for(site)
+            elif isinstance(coded, type) and issubclass(coded, SiteSpider):
+                if coded.site_spec is not site:
+                    # The sources file changed the site (its interval, politeness).
+                    self._spiders[site.name] = type(
+                        coded.__name__,
+                        (coded,),
+                        {"site_spec": site, "__module__": coded.__module__},
+                    )
+            else:
+                raise SourcesError(
+                    f"outlet {site.name!r} ({site.declared_in}) has the name of the spider "
+                    f"{coded.__module__}.{coded.__name__}; rename the outlet"
+                )
+
+
+def _loader(settings: BaseSettings) -> SpiderLoader:
+    return SiteSpiderLoader.from_settings(settings)
+
+
 def spider_names(settings: BaseSettings) -> list[str]:
     """The names of the project's spiders, sorted."""
-    return sorted(SpiderLoader.from_settings(settings).list())
+    return sorted(_loader(settings).list())
 
 
 def spider_sites(settings: BaseSettings) -> dict[str, str]:
     """Each spider's site, the `articles.site` value of its articles ("unn.ua"); "" if none."""
-    loader = SpiderLoader.from_settings(settings)
+    loader = _loader(settings)
     return {name: site_of_spider(loader.load(name)) or "" for name in loader.list()}
 
 
 def site_spider_names(settings: BaseSettings) -> list[str]:
-    """The spiders of one fixed site each, sorted: what ``--all`` runs.
+    """The spiders of the enabled outlets, sorted: what ``--all`` runs.
 
     A spider told its site by arguments (the generic ``news``) cannot run
-    without them, so it is left out.
+    without them, and an outlet switched off (``enabled = false``) is not run.
     """
-    return sorted(name for name, site in spider_sites(settings).items() if site)
+    loader = _loader(settings)
+    return sorted(
+        name
+        for name in loader.list()
+        if (site := getattr(loader.load(name), "site_spec", None)) is not None and site.enabled
+    )
 
 
 def site_of_spider(spider: object) -> str | None:
-    """The `articles.site` of a spider (class or instance) from its `site_url`, if it has one.
+    """The `articles.site` of a spider (class or instance), if it has one.
 
-    "https://www.unn.ua" -> "unn.ua"; the generic spider's class has none.
+    A site spider's is its Site's domain ("unn.ua"); the generic spider's class has
+    none, an instance the site of its site_url.
     """
+    site = getattr(spider, "site_spec", None)
+    if site is not None:
+        return str(site.domain)
     return site_of(getattr(spider, "site_url", "") or "") or None
 
 
 def counter_spider_for(settings: BaseSettings, host: str) -> object | None:
-    """An instance of the site spider whose `allowed_domains` cover `host` and that
-    declares a view counter (`counter_url`), or None."""
-    return _counter_spider(tuple(settings.getlist("SPIDER_MODULES")), host.lower())
+    """An instance of the site spider whose outlet serves `host` and declares a view
+    counter, or None."""
+    return _counter_spider(
+        tuple(settings.getlist("SPIDER_MODULES")),
+        settings.get("NEWSCRAWL_SOURCES") or "",
+        settings.get("NEWSCRAWL_DB") or "",
+        host.lower(),
+    )
 
 
 @cache
-def _counter_spider(spider_modules: tuple[str, ...], host: str) -> object | None:
-    # Cached per host: the generic spider asks once per article, and the loader
+def _counter_spider(modules: tuple[str, ...], sources: str, db: str, host: str) -> Spider | None:
+    # Cached per host: the generic spider asks once per article, and loading
     # imports every spider module.
-    loader = SpiderLoader.from_settings(_settings_with_modules(spider_modules))
+    settings = BaseSettings(
+        {"SPIDER_MODULES": list(modules), "NEWSCRAWL_SOURCES": sources, "NEWSCRAWL_DB": db}
+    )
+    loader = _loader(settings)
     for name in loader.list():
         spider_class = loader.load(name)
-        if not hasattr(spider_class, "counter_url"):
-            continue
-        domains = getattr(spider_class, "allowed_domains", None) or ()
-        if any(host == d or host.endswith(f".{d}") for d in domains):
+        site = getattr(spider_class, "site_spec", None)
+        if site is not None and site.counter and site.claims_host(host):
             return spider_class()
     return None
-
-
-def _settings_with_modules(spider_modules: tuple[str, ...]) -> BaseSettings:
-    settings = BaseSettings()
-    settings.set("SPIDER_MODULES", list(spider_modules))
-    return settings

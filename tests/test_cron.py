@@ -22,6 +22,7 @@ from scrapy.utils.test import get_crawler
 from newscrawl.archive import Archive
 from newscrawl.cli.crawl import CRAWL_EXIT_CODES
 from newscrawl.errors import ArchiveError
+from newscrawl.parsing.unn import UNN
 from newscrawl.runs.lock import archive_lock, lock_path
 from newscrawl.runs.verdict import CrawlResult, ExitCode
 from newscrawl.testing.demo import demo_site, demo_stories, generated_stories
@@ -29,7 +30,7 @@ from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.demo.stories import Story
 from newscrawl.testing.mirror import Mirror, Resource
 from pipelines.shared_archive import acquire_archive, archive_failure, recorded_archive_failure
-from spiders.unn import UnnSpider
+from spiders.site import spider_class_for
 from tests.conftest import (
     DemoCrawl,
     NewscrawlInProcess,
@@ -42,6 +43,8 @@ from tests.conftest import (
 )
 
 pytestmark = pytest.mark.timeout(300)
+
+UnnSpider = spider_class_for(UNN)
 
 # The demo and generated sites are on this machine: no need to be gentle with them.
 FAST = ["-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0"]

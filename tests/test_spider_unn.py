@@ -28,12 +28,15 @@ from twisted.python.failure import Failure
 from newscrawl.discovery.feeds import feed_date
 from newscrawl.items import CardViews, Page
 from newscrawl.parsing import article_from_page
+from newscrawl.parsing.unn import UNN
 from newscrawl.testing.demo import Version, demo_site, demo_stories
 from newscrawl.testing.demo.site import HTML
 from newscrawl.testing.mirror import Mirror, Resource
 from newscrawl.testing.redesign import redesigned_site
-from spiders.unn import UnnSpider
+from spiders.site import SiteSpider, spider_class_for
 from tests.conftest import REPO_ROOT, DemoCrawl, StartMirror, crawl, rows
+
+UnnSpider = spider_class_for(UNN)
 
 # Each test here runs one or more real crawls of a few seconds each.
 pytestmark = pytest.mark.timeout(300)
@@ -92,7 +95,7 @@ def _copy_archive(source: Path, target: Path) -> Path:
 MIRROR = "http://127.0.0.1:8000"
 
 
-def mirrored_spider() -> UnnSpider:
+def mirrored_spider() -> SiteSpider:
     """A UNN spider of a mirror, in a crawler (settings, stats) but with no archive."""
     crawler = get_crawler(UnnSpider)
     spider = UnnSpider.from_crawler(crawler, base_url=MIRROR, languages="uk,en")
@@ -131,7 +134,7 @@ def test_cards_are_found_by_class_prefix_then_by_article_links() -> None:
     assert spider.fetch_url_of("https://unn.ua/news/b?page=2") == f"{MIRROR}/news/b?page=2"
 
 
-def listing_output(body: bytes, page: int = 1, spider: UnnSpider | None = None) -> ListingOutput:
+def listing_output(body: bytes, page: int = 1, spider: SiteSpider | None = None) -> ListingOutput:
     """What a spider (a fresh one unless given) makes of page `page` of the listing /news."""
     spider = spider or mirrored_spider()
     response = HtmlResponse(f"{MIRROR}/news?page={page}", body=body, encoding="utf-8")

@@ -57,6 +57,7 @@ class SiteParser(ABC):
     ARTICLE_TYPES: ClassVar[frozenset[str]] = ARTICLE_JSONLD_TYPES
     # Bump when a change alters the output for the same page; golden fixtures are per version.
     VERSION: ClassVar[str] = "1"
+
     def __init__(self, site: Site | None = None) -> None:
         # The outlet's facts: its domain, time zone and languages; by default the
         # hand-parsed site that names this parser. None for the generic parser of
@@ -84,6 +85,13 @@ class SiteParser(ABC):
         """The zone the site shows its times in; dates from elsewhere (a feed's UTC
         pubDate) are converted to it, so one site's published_at share one offset."""
         return self.site.zone if self.site else None
+
+    @property
+    def zone(self) -> tzinfo:
+        """The site's zone, for a site parser's rules, which always have a site."""
+        if self.site is None:
+            raise TypeError(f"{type(self).__name__} has no Site: no hand-parsed site names it")
+        return self.site.zone
 
     @property
     def languages(self) -> tuple[str, ...]:

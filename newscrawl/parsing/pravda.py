@@ -12,7 +12,6 @@ its count.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import Any, ClassVar
 from urllib.parse import urlsplit, urlunsplit
@@ -64,7 +63,6 @@ class PravdaParser(SiteParser):
         {"headline", "summary", "body", "published_at"}
     )
 
-
     # CSS selectors.
     ARTICLE: ClassVar[CSSSelector] = _css("article.post_article")
     HEADLINE: ClassVar[CSSSelector] = _css("h1.post_article_title")
@@ -88,7 +86,6 @@ class PravdaParser(SiteParser):
     ANY_ARTICLE: ClassVar[CSSSelector] = _css("article")
     AUTHOR_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?:/(?:rus|eng))?/authors/[^/]+/?$")
     TAG_PATH: ClassVar[re.Pattern[str]] = re.compile(r"^(?:/(?:rus|eng))?/tags/[^/]+/?$")
-
 
     # ------------------------------------------------------------------ URLs
 
@@ -129,7 +126,7 @@ class PravdaParser(SiteParser):
         )
         article.authors = self._authors(scope, jsonld)
         article.published_at, article.published_source = self._published(scope, jsonld, fetched_at)
-        article.modified_at = iso_datetime(jsonld.get("dateModified"), self.timezone)
+        article.modified_at = iso_datetime(jsonld.get("dateModified"), self.zone)
         article.tags = self._tags(scope)
         article.section = jsonld_section(jsonld)
         article.summary = meta_content(root, "description") or meta_content(root, "og:description")
@@ -171,13 +168,13 @@ class PravdaParser(SiteParser):
     def _published(
         self, scope: HtmlElement, jsonld: dict[str, Any], fetched_at: datetime
     ) -> tuple[datetime | None, PublishedSource | None]:
-        published = iso_datetime(jsonld.get("datePublished"), self.timezone)
+        published = iso_datetime(jsonld.get("datePublished"), self.zone)
         if published is not None:
             return published, "jsonld"
         # "8 січня, 17:46" has no year: it is read relative to the fetch time.
         date = _first(scope, self.DATE)
         for element in [date] if date is not None else self._header_leaves(scope):
-            shown = local_datetime(element_text(element), fetched_at, self.timezone)
+            shown = local_datetime(element_text(element), fetched_at, self.zone)
             if shown is not None:
                 return shown, "page"
         return None, None
@@ -240,7 +237,7 @@ class PravdaParser(SiteParser):
             if (
                 in_read_also
                 and len(anchors) == 1
-                and _is_link_line(block, anchors[0], fetched_at, self.timezone)
+                and _is_link_line(block, anchors[0], fetched_at, self.zone)
             ):
                 body_links.extend(self._read_also_links(anchors, base, fetched_at))
                 continue
@@ -272,7 +269,7 @@ class PravdaParser(SiteParser):
                     kind="read_also",
                     url=url,
                     title=title,
-                    shown_at=local_datetime(shown, fetched_at, self.timezone) if shown else None,
+                    shown_at=local_datetime(shown, fetched_at, self.zone) if shown else None,
                 )
             )
         return found

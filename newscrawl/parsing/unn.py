@@ -17,7 +17,6 @@ about text, so they work inside that block as they do inside the classed one.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import cached_property
 from typing import Any, ClassVar
@@ -27,6 +26,7 @@ from lxml.html import HtmlElement
 
 from newscrawl.items import Article, Link, PublishedSource
 from newscrawl.parsing import urls
+from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.dates import (
     READALSO_DATE_AT_END,
     iso_datetime,
@@ -44,7 +44,6 @@ from newscrawl.parsing.html import (
     word_set,
 )
 from newscrawl.parsing.jsonld import jsonld_names, jsonld_section, jsonld_text
-from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.readalso import is_read_also_label
 from newscrawl.parsing.structure import MainContent, main_content
 from newscrawl.parsing.views import views_from_text
@@ -295,7 +294,7 @@ class UnnParser(SiteParser):
     def _published(
         self, info_items: list[HtmlElement], jsonld: dict[str, Any], fetched_at: datetime
     ) -> tuple[datetime | None, PublishedSource | None]:
-        published = iso_datetime(jsonld.get("datePublished"), self.timezone)
+        published = iso_datetime(jsonld.get("datePublished"), self.zone)
         if published is not None:
             return published, "jsonld"
         # "<a>Section</a> • June 24 2024, 09:12 AM": the date is one of the parts; the
@@ -304,7 +303,7 @@ class UnnParser(SiteParser):
             for part in element_text(item).split("•"):
                 if views_from_text(part) is not None:
                     continue
-                shown = local_datetime(part, fetched_at, self.timezone)
+                shown = local_datetime(part, fetched_at, self.zone)
                 if shown is not None:
                     return shown, "page"
         return None, None
@@ -453,7 +452,7 @@ class UnnParser(SiteParser):
                 if part_views is not None:
                     views = views if views is not None else part_views
                 elif shown_at is None:
-                    shown_at = local_datetime(part, fetched_at, self.timezone)
+                    shown_at = local_datetime(part, fetched_at, self.zone)
         return shown_at, views
 
     def link_url(self, anchor: HtmlElement | None, base: str) -> str | None:
@@ -545,7 +544,7 @@ class UnnParser(SiteParser):
         if not title:
             title = READALSO_DATE_AT_END.sub("", element_text(anchor)).strip()
         date_text = element_text(first_by_class_prefix(scope, self.READ_ALSO_DATE))
-        shown_at = readalso_date(date_text or element_text(scope), self.timezone)
+        shown_at = readalso_date(date_text or element_text(scope), self.zone)
         return Link(kind="read_also", url=url, title=title or None, shown_at=shown_at)
 
 

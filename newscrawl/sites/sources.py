@@ -95,9 +95,7 @@ def interval_of(text: str) -> timedelta:
     return interval
 
 
-def _site_of_entry(
-    path: Path, name: str, entry: Mapping[str, Any], known: Site | None
-) -> Site:
+def _site_of_entry(path: Path, name: str, entry: Mapping[str, Any], known: Site | None) -> Site:
     def fail(key: str, message: str) -> SourcesError:
         return SourcesError(f"{path}: outlet {name!r}, field {key!r}: {message}")
 
@@ -136,9 +134,10 @@ def site_problem(site: Site) -> tuple[str, str] | None:
         for language in getattr(site, kind):
             if language != ALL_LANGUAGES and language not in site.languages:
                 return kind, f"{language!r} is not among the languages"
-    if site.counter is not None:
-        if site.article_path is None or COUNTER_ID_GROUP not in site.article_path.groupindex:
-            return "counter", "needs an article_path with a named group (?P<id>...)"
+    if site.counter is not None and (
+        site.article_path is None or COUNTER_ID_GROUP not in site.article_path.groupindex
+    ):
+        return "counter", "needs an article_path with a named group (?P<id>...)"
     if not any(getattr(site, kind) for kind in _LOCATION_KINDS):
         return "feeds", "give at least one feed, sitemap, listing or start page"
     return None
@@ -229,7 +228,9 @@ def _interval(value: Any) -> timedelta:
 def _counter(value: Any) -> str:
     template = _text(value)
     if "{id}" not in template:
-        raise ValueError(f"expected a template with {{id}}, such as /ajax/views/{{id}}, got {value!r}")
+        raise ValueError(
+            f"expected a template with {{id}}, such as /ajax/views/{{id}}, got {value!r}"
+        )
     return template
 
 
@@ -239,7 +240,8 @@ def _politeness(value: Any) -> dict[str, Any]:
     unknown = sorted(set(value) - POLITENESS_SETTINGS)
     if unknown:
         raise ValueError(
-            f"{unknown[0]!r} cannot be set per outlet; these can: {', '.join(sorted(POLITENESS_SETTINGS))}"
+            f"{unknown[0]!r} cannot be set per outlet; these can: "
+            + ", ".join(sorted(POLITENESS_SETTINGS))
         )
     return dict(value)
 

@@ -99,7 +99,7 @@ class Site:
 
     @property
     def kind(self) -> SiteKind:
-        """"hand-parsed" for a site with its own parser, "declared" for a generic one."""
+        """ "hand-parsed" for a site with its own parser, "declared" for a generic one."""
         return "hand-parsed" if self.parser is not None else "declared"
 
     @property
@@ -159,4 +159,10 @@ class Site:
         match = self.article_path.search(urlsplit(article_url).path)
         if match is None or not match.groupdict().get(COUNTER_ID_GROUP):
             return None
-        return urljoin(article_url, self.counter.format(id=match[COUNTER_ID_GROUP]))
+        return self.counter_url_of_id(article_url, match[COUNTER_ID_GROUP])
+
+    def counter_url_of_id(self, article_url: str, article_id: str) -> str | None:
+        """The counter endpoint for an article id, on the article's host; None without one."""
+        if self.counter is None:
+            return None
+        return urljoin(article_url, self.counter.format(id=article_id))
