@@ -30,4 +30,4 @@ class SitemapError(NewscrawlError):
 
 
 class SourcesError(NewscrawlError):
-    """A sources file or outlet declaration is wrong: the message names the file, outlet and field."""
+    """A sources file or outlet declaration is wrong; the message names file, outlet and field."""

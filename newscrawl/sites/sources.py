@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newscrawl.errors import SourcesError
 from newscrawl.sites.spec import ALL_LANGUAGES, COUNTER_ID_GROUP, POLITENESS_SETTINGS, Site
 
-__all__ = ["NAME_PATTERN", "SourcesFile", "interval_of", "sources_file"]
+__all__ = ["NAME_PATTERN", "SourcesFile", "interval_of", "interval_text", "sources_file"]
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -95,9 +95,19 @@ def interval_of(text: str) -> timedelta:
     return interval
 
 
-def _site_of_entry(
-    path: Path, name: str, entry: Mapping[str, Any], known: Site | None
-) -> Site:
+def interval_text(interval: timedelta) -> str:
+    """`interval` written as `interval_of` reads it: "15m", "1h", "2h30m", "1d".
+
+    Seconds below a minute are dropped, since an interval is never written with them.
+    """
+    minutes = int(interval.total_seconds()) // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return "".join(parts) or "0m"
+
+
+def _site_of_entry(path: Path, name: str, entry: Mapping[str, Any], known: Site | None) -> Site:
     def fail(key: str, message: str) -> SourcesError:
         return SourcesError(f"{path}: outlet {name!r}, field {key!r}: {message}")
 
@@ -136,9 +146,10 @@ def site_problem(site: Site) -> tuple[str, str] | None:
         for language in getattr(site, kind):
             if language != ALL_LANGUAGES and language not in site.languages:
                 return kind, f"{language!r} is not among the languages"
-    if site.counter is not None:
-        if site.article_path is None or COUNTER_ID_GROUP not in site.article_path.groupindex:
-            return "counter", "needs an article_path with a named group (?P<id>...)"
+    if site.counter is not None and (
+        site.article_path is None or COUNTER_ID_GROUP not in site.article_path.groupindex
+    ):
+        return "counter", "needs an article_path with a named group (?P<id>...)"
     if not any(getattr(site, kind) for kind in _LOCATION_KINDS):
         return "feeds", "give at least one feed, sitemap, listing or start page"
     return None
@@ -229,7 +240,9 @@ def _interval(value: Any) -> timedelta:
 def _counter(value: Any) -> str:
     template = _text(value)
     if "{id}" not in template:
-        raise ValueError(f"expected a template with {{id}}, such as /ajax/views/{{id}}, got {value!r}")
+        raise ValueError(
+            f"expected a template with {{id}}, such as /ajax/views/{{id}}, got {value!r}"
+        )
     return template
 
 
@@ -238,9 +251,8 @@ def _politeness(value: Any) -> dict[str, Any]:
         raise TypeError(f"expected a table of Scrapy settings, got {value!r}")
     unknown = sorted(set(value) - POLITENESS_SETTINGS)
     if unknown:
-        raise ValueError(
-            f"{unknown[0]!r} cannot be set per outlet; these can: {', '.join(sorted(POLITENESS_SETTINGS))}"
-        )
+        allowed = ", ".join(sorted(POLITENESS_SETTINGS))
+        raise ValueError(f"{unknown[0]!r} cannot be set per outlet; these can: {allowed}")
     return dict(value)
 
 
