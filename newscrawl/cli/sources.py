@@ -143,13 +143,13 @@ def _settings_of(args: argparse.Namespace) -> Settings:
 
 
 def _registry_of(settings: Settings) -> SiteRegistry:
-    """The settings' registry, made the process's own so parsing uses its outlets.
+    """The registry of the settings: the bundled outlets and the sources file.
 
     Raises `SourcesError` for a bad sources file, before anything is fetched.
     """
-    from newscrawl.sites.registry import activate, registry_of_settings
+    from newscrawl.sites.registry import registry_of_settings
 
-    return activate(registry_of_settings(settings))
+    return registry_of_settings(settings)
 
 
 def _fail(message: object) -> int:
@@ -306,6 +306,11 @@ def run_check(args: argparse.Namespace) -> int:
         sites = registry.enabled()
         if not sites:
             return _fail("no enabled outlet to check; name one")
+    from newscrawl.sites.registry import activate
+
+    # The sample articles are parsed by this registry's parsers (a declared
+    # outlet's own generic parser), not by those of the project's default settings.
+    activate(registry)
     broken: list[str] = []
     for site in sites:
         politeness = site.politeness
@@ -345,7 +350,9 @@ def _check_report(result: OutletCheck) -> str:
         lines.append(f"  robots.txt  {robots.url}  {robots.outcome}{note}")
     for location in result.locations:
         detail = location.problem or (
-            f"{location.article_urls} article URLs" if location.response.ok else ""
+            f"{location.article_urls} article URLs"
+            if location.response.ok and location.kind != "sitemap index"
+            else ""
         )
         lines.append(
             f"  {location.kind}  {location.response.url}  {location.response.outcome}"
@@ -359,7 +366,8 @@ def _check_report(result: OutletCheck) -> str:
         if sample.parsed:
             parsed = f"parsed: yes, headline {sample.headline!r}"
         else:
-            parsed = f"parsed: no{f' ({sample.problem})' if sample.problem else ''}"
+            why = sample.problem or (sample.not_an_article if sample.response.ok else "")
+            parsed = f"parsed: no{f' ({why})' if why else ''}"
         lines.append(
             f"  sample article  {sample.response.url}  {sample.response.outcome}, {parsed}"
         )

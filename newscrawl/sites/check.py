@@ -52,8 +52,12 @@ MAX_BODY_BYTES = 20 * 1024 * 1024
 # and only a missing headline or body makes it "not parsed".
 SAMPLE_FIELDS = ("headline", "body", "published_at", "summary", "authors", "language")
 REQUIRED_FIELDS = ("headline", "body")
+# The crawl's validate pipeline drops an article whose body is shorter than this
+# (pipelines.validate.MIN_BODY_CHARS; tests/test_sources.py keeps the two equal),
+# so a sample with a shorter body would never reach the archive either.
+MIN_BODY_CHARS = 80
 
-LocationKind = Literal["feed", "sitemap", "sitemap (newest in index)"]
+LocationKind = Literal["feed", "sitemap", "sitemap index", "sitemap (newest in index)"]
 
 
 @dataclass(frozen=True)
@@ -102,17 +106,28 @@ class SampleCheck:
     headline: str | None = None
     # SAMPLE_FIELDS the parsed article lacks, in that order.
     missing: tuple[str, ...] = ()
+    body_chars: int = 0
     # Why it could not be parsed at all (an undecodable page, a parser error).
     problem: str | None = None
 
     @property
     def parsed(self) -> bool:
-        """Whether the page read as an article: it has a headline and a body."""
+        """Whether the page read as an article the crawl would keep: it has a headline
+        and a body of at least `MIN_BODY_CHARS`."""
         return (
             self.response.ok
             and self.problem is None
             and not any(name in self.missing for name in REQUIRED_FIELDS)
+            and self.body_chars >= MIN_BODY_CHARS
         )
+
+    @property
+    def not_an_article(self) -> str:
+        """Why the page that answered is no article: "no headline", "a body of 12 characters"."""
+        reasons = [f"no {name}" for name in REQUIRED_FIELDS if name in self.missing]
+        if "body" not in self.missing and self.body_chars < MIN_BODY_CHARS:
+            reasons.append(f"a body of {self.body_chars} characters, under {MIN_BODY_CHARS}")
+        return ", ".join(reasons)
 
 
 @dataclass(frozen=True)
@@ -304,16 +319,12 @@ def check_outlet(site: Site, fetcher: Fetcher, fetched_at: datetime) -> OutletCh
             reason = sample.problem or (
                 sample.response.outcome
                 if not sample.response.ok
-                else f"not an article (no {' and no '.join(_required_missing(sample))})"
+                else f"not an article ({sample.not_an_article})"
             )
             problems.append(f"sample article {sample.response.url}: {reason}")
     elif locations:
         problems.append("no article URLs listed")
     return OutletCheck(site, robots, tuple(locations), tuple(urls), sample, tuple(problems))
-
-
-def _required_missing(sample: SampleCheck) -> list[str]:
-    return [name for name in REQUIRED_FIELDS if name in sample.missing]
 
 
 def _feed_check(response: Response, listed: Callable[[str, list[str]], int]) -> LocationCheck:
@@ -341,14 +352,14 @@ def _sitemap_checks(
         count = listed(response.url, [e.url for e in sitemap.entries])
         return [LocationCheck("sitemap", response, count)]
     if not sitemap.entries:
-        return [LocationCheck("sitemap", response, problem="a sitemap index listing no sitemap")]
+        return [LocationCheck("sitemap index", response, problem="it lists no sitemap")]
     # An index of a news site grows by one child per day or month; the newest
     # child is the one the crawl reads, and one is enough to see it answers.
     # Without lastmod, the first listed stands in for the newest.
     dated = [(e.lastmod, e) for e in sitemap.entries if e.lastmod is not None]
     newest = max(dated, key=lambda pair: pair[0])[1] if dated else sitemap.entries[0]
     child = fetcher.get(urljoin(response.url, newest.url))
-    checks = [LocationCheck("sitemap", response)]
+    checks = [LocationCheck("sitemap index", response)]
     if not child.ok:
         checks.append(LocationCheck("sitemap (newest in index)", child))
         return checks
@@ -376,4 +387,4 @@ def _sample_check(response: Response, fetched_at: datetime) -> SampleCheck:
     except NewscrawlError as exc:
         return SampleCheck(response, problem=f"cannot be parsed: {exc}")
     missing = tuple(name for name in SAMPLE_FIELDS if not getattr(article, name))
-    return SampleCheck(response, article.headline, missing)
+    return SampleCheck(response, article.headline, missing, len(article.body or ""))
