@@ -30,4 +30,4 @@ class SitemapError(NewscrawlError):
 
 
 class SourcesError(NewscrawlError):
-    """An outlet declaration is wrong; the message names the file, the outlet and the field."""
+    """A sources file or outlet declaration is wrong; the message names file, outlet and field."""

@@ -20,6 +20,10 @@ COMMANDS_MODULE = "newscrawl.crawler.commands"
 # --- newscrawl's own settings -------------------------------------------------
 # The SQLite archive. Relative paths are relative to the working directory.
 NEWSCRAWL_DB = os.environ.get("NEWSCRAWL_DB", "data/news.db")
+# The sources file: outlets to add to the bundled ones, or changes to them
+# (newscrawl.sites.sources). Empty: sources.toml beside the archive, when there is
+# one; a file named here must exist.
+NEWSCRAWL_SOURCES = os.environ.get("NEWSCRAWL_SOURCES", "")
 # Where site operators can find out who is crawling them.
 NEWSCRAWL_CONTACT_URL = os.environ.get(
     "NEWSCRAWL_CONTACT_URL", "https://github.com/newscrawl/newscrawl"

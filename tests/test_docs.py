@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import itertools
 import re
 import sqlite3
 from dataclasses import dataclass
@@ -311,17 +312,36 @@ class OptionRecorder(argparse.ArgumentParser):
 
 
 def command_options() -> dict[str, set[str]]:
-    """Each subcommand's options but -h/--help, from the modules `argument_parser()` assembles."""
+    """Each subcommand's options but -h/--help, from the modules `argument_parser()` assembles.
+
+    A command's own subcommands count as commands of their own: "sources check".
+    """
     commands = OptionRecorder(prog="newscrawl").add_subparsers()
     for command in COMMANDS:
         command.add_subparser(commands)
-    return {name: parser.options - {"-h", "--help"} for name, parser in commands.choices.items()}
+    found: dict[str, set[str]] = {}
+
+    def add(prefix: str, choices: dict[str, OptionRecorder]) -> None:
+        for name, parser in choices.items():
+            found[prefix + name] = parser.options - {"-h", "--help"}
+            for action in parser._actions:
+                if isinstance(action, argparse._SubParsersAction):
+                    add(f"{prefix}{name} ", action.choices)
+
+    add("", commands.choices)
+    return found
+
+
+def command_of_cell(cell: str) -> str:
+    """The command a command-table cell names: "sources check" for `newscrawl sources check`."""
+    words = code_spans(cell)[0].split()[1:]
+    return " ".join(itertools.takewhile(lambda word: re.fullmatch("[a-z]+", word), words))
 
 
 def test_command_table_lists_every_option_of_every_command() -> None:
     table = readme_table("command", "options")
     documented = {
-        code_spans(command)[0].split()[1]: {
+        command_of_cell(command): {
             match for span in code_spans(options) for match in _OPTION.findall(span.split()[0])
         }
         for command, options in zip(table.column("command"), table.column("options"), strict=True)
@@ -345,7 +365,8 @@ def readme_command_lines() -> list[tuple[str, str]]:
     heading that names the command (`... newscrawl reparse`).
     """
     code = [*_CODE_SPAN.findall(README), *_FENCE.findall(README)]
-    command = "|".join(command_options())
+    # Longest first, so "sources check" is not read as "sources" with an argument.
+    command = "|".join(map(re.escape, sorted(command_options(), key=len, reverse=True)))
     shown = [
         (match[1], match[2])
         for text in code

@@ -5,6 +5,7 @@ which declares its options, and `run(args) -> int`, which does the work:
 
 - `crawl`: run spiders one after another into the archive, safe to run from cron
 - `status`: per-site health from the crawl_runs table
+- `sources`: the registered outlets and when each is due; `sources check` fetches them
 - `extract`: parse saved pages and print one JSON object per page
 - `reparse`: re-run the current parsers over the WARC files, updating the archive
 - `demo`: crawl the bundled sample site offline and summarise the archive
@@ -20,10 +21,10 @@ import sys
 from collections.abc import Sequence
 
 from newscrawl import __version__
-from newscrawl.cli import crawl, demo, extract, reparse, serve, status
+from newscrawl.cli import crawl, demo, extract, reparse, serve, sources, status
 
 # In the order `newscrawl --help` lists them.
-COMMANDS = (crawl, status, extract, reparse, demo, serve)
+COMMANDS = (crawl, status, sources, extract, reparse, demo, serve)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

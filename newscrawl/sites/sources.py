@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newscrawl.errors import SourcesError
 from newscrawl.sites.spec import ALL_LANGUAGES, COUNTER_ID_GROUP, POLITENESS_SETTINGS, Site
 
-__all__ = ["NAME_PATTERN", "SourcesFile", "interval_of", "sources_file"]
+__all__ = ["NAME_PATTERN", "SourcesFile", "interval_of", "interval_text", "sources_file"]
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
@@ -93,6 +93,18 @@ def interval_of(text: str) -> timedelta:
     if interval <= timedelta(0):
         raise ValueError(f"{text!r} is not a positive interval")
     return interval
+
+
+def interval_text(interval: timedelta) -> str:
+    """`interval` written as `interval_of` reads it: "15m", "1h", "2h30m", "1d".
+
+    Seconds below a minute are dropped, since an interval is never written with them.
+    """
+    minutes = int(interval.total_seconds()) // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return "".join(parts) or "0m"
 
 
 def _site_of_entry(path: Path, name: str, entry: Mapping[str, Any], known: Site | None) -> Site:
@@ -239,10 +251,8 @@ def _politeness(value: Any) -> dict[str, Any]:
         raise TypeError(f"expected a table of Scrapy settings, got {value!r}")
     unknown = sorted(set(value) - POLITENESS_SETTINGS)
     if unknown:
-        raise ValueError(
-            f"{unknown[0]!r} cannot be set per outlet; these can: "
-            + ", ".join(sorted(POLITENESS_SETTINGS))
-        )
+        allowed = ", ".join(sorted(POLITENESS_SETTINGS))
+        raise ValueError(f"{unknown[0]!r} cannot be set per outlet; these can: {allowed}")
     return dict(value)
 
 

@@ -99,7 +99,7 @@ class Site:
 
     @property
     def kind(self) -> SiteKind:
-        """ "hand-parsed" for a site with its own parser, "declared" for a generic one."""
+        """Returns "hand-parsed" for a site with its own parser, "declared" for a generic one."""
         return "hand-parsed" if self.parser is not None else "declared"
 
     @property
