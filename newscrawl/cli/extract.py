@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from newscrawl.cli.options import Subcommands, aware_datetime_argument
+from newscrawl.errors import SourcesError
 
 PAGE_SUFFIXES = (".html", ".htm", ".html.gz", ".htm.gz")
 
@@ -43,6 +44,12 @@ def add_subparser(commands: Subcommands) -> None:
         help="when the page was fetched, for relative dates (default: the file's mtime)",
     )
     extract.add_argument(
+        "--sources",
+        metavar="PATH",
+        help="a sources file whose outlets' pages are read with their declared facts "
+        "(default: $NEWSCRAWL_SOURCES, else sources.toml beside $NEWSCRAWL_DB)",
+    )
+    extract.add_argument(
         "--jsonl",
         action="store_true",
         help="one compact JSON object per line (the default is indented JSON)",
@@ -50,6 +57,15 @@ def add_subparser(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from newscrawl.runs.project import project_settings
+    from newscrawl.sites.registry import activate, registry_of_settings
+
+    settings = project_settings({"NEWSCRAWL_SOURCES": args.sources} if args.sources else None)
+    try:
+        activate(registry_of_settings(settings))
+    except SourcesError as exc:
+        print(f"newscrawl: {exc}", file=sys.stderr)
+        return 2
     failures = 0
     for path in _page_files(args.paths):
         record = extracted_record(path, url=args.url, fetched_at=args.fetched_at)

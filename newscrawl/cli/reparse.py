@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from newscrawl.cli.options import Subcommands, add_db_option, aware_datetime_argument
-from newscrawl.errors import ArchiveError
+from newscrawl.errors import ArchiveError, SourcesError
 from newscrawl.runs.reparse_selection import ParserRule, Selection
 
 HELP = "re-run the current parsers over the WARC files, updating the archive"
@@ -113,6 +113,9 @@ def run(args: argparse.Namespace) -> int:
     except ArchiveError as exc:
         print(f"newscrawl: {exc}", file=sys.stderr)
         return 1
+    except SourcesError as exc:
+        print(f"newscrawl: {exc}", file=sys.stderr)
+        return 2
     print("\n".join(report.lines()))
     return report.exit_code
 

@@ -45,6 +45,7 @@ from newscrawl.archive import Archive
 from newscrawl.archive.queries import article_state, row_counts
 from newscrawl.errors import ArchiveError, WarcError
 from newscrawl.runs.reparse_selection import Selection, records_to_redo
+from newscrawl.sites.registry import activate, registry_of_settings
 from newscrawl.warc.reader import ItemRecord, item_records, page_body, warc_files_in
 from pipelines.base import ArchivePipeline
 from pipelines.shared_archive import archive_failure
@@ -255,7 +256,9 @@ def _start_worker(overrides: dict[str, Any]) -> None:
 
     global _worker_stage
     logging.disable(logging.WARNING)  # failures come back in the results
-    _worker_stage = _CpuStage(project_settings(overrides))
+    settings = project_settings(overrides)
+    activate(registry_of_settings(settings))
+    _worker_stage = _CpuStage(settings)
 
 
 def _parse_in_worker(record: ItemRecord) -> _Parsed:
@@ -280,6 +283,8 @@ class Reparser:
 
         self.overrides = dict(overrides or {})
         self.settings = project_settings(self.overrides)
+        # The parsers know the outlets of this archive's sources file (SourcesError).
+        activate(registry_of_settings(self.settings))
         self.jobs = max(1, jobs)
         # Only the rows it selects are written (and articles with no row yet).
         self.selection = selection

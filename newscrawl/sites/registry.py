@@ -74,12 +74,12 @@ class SiteRegistry:
         return [site for site in self.sites.values() if site.enabled]
 
     def site_of_url(self, url: str) -> Site | None:
-        """The outlet whose domains hold the URL's host (the longest match), or None."""
+        """The outlet whose domains (and paths) hold the URL, the longest domain first."""
         labels = (urlsplit(url).hostname or "").lower().split(".")
         for i in range(len(labels)):
-            site = self._by_domain.get(".".join(labels[i:]))
-            if site is not None:
-                return site
+            for site in self._by_domain.get(".".join(labels[i:]), ()):
+                if site.claims_url(url):
+                    return site
         return None
 
     def parser_of(self, site: Site) -> SiteParser:
@@ -111,17 +111,20 @@ class SiteRegistry:
         return parser
 
 
-def _domains_of(sites: Iterable[Site]) -> dict[str, Site]:
-    found: dict[str, Site] = {}
+def _domains_of(sites: Iterable[Site]) -> dict[str, list[Site]]:
+    """The outlets on each domain. Two may share one only as sections (their `paths`)."""
+    found: dict[str, list[Site]] = {}
     for site in sites:
         for domain in site.all_domains:
-            other = found.get(domain)
-            if other is not None:
-                raise SourcesError(
-                    f"domain {domain!r} is claimed by both {other.name!r} "
-                    f"({other.declared_in}) and {site.name!r} ({site.declared_in})"
-                )
-            found[domain] = site
+            others = found.setdefault(domain, [])
+            for other in others:
+                if not (site.paths and other.paths) or set(site.paths) & set(other.paths):
+                    raise SourcesError(
+                        f"domain {domain!r} is claimed by both {other.name!r} "
+                        f"({other.declared_in}) and {site.name!r} ({site.declared_in}); "
+                        "outlets share a domain only under different paths"
+                    )
+            others.append(site)
     return found
 
 

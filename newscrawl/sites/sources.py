@@ -196,6 +196,14 @@ def _domains(value: Any) -> tuple[str, ...]:
     return tuple(d.lower().removeprefix("www.") for d in _strings(value))
 
 
+def _paths(value: Any) -> tuple[str, ...]:
+    paths = _strings(value)
+    for path in paths:
+        if not path.startswith("/"):
+            raise ValueError(f"{path!r} is not a URL path such as /ukrainian")
+    return paths
+
+
 def _zone(value: Any) -> str:
     zone = _text(value)
     try:
@@ -266,6 +274,7 @@ _READERS: dict[str, Callable[[Any], Any]] = {
     "title": _text,
     "home": _home,
     "domains": _domains,
+    "paths": _paths,
     "languages": _languages,
     "url_languages": _url_languages,
     "timezone": _zone,

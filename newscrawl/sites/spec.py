@@ -65,6 +65,9 @@ class Site:
     # The domains the outlet serves pages from (subdomains included); the first is
     # `articles.site`. Empty: the home's own.
     domains: tuple[str, ...] = ()
+    # The URL path prefixes of the outlet's pages, for an outlet that is one section
+    # of a bigger site ("/ukrainian" on bbc.com); empty: every path of its domains.
+    paths: tuple[str, ...] = ()
     title: str = ""
     timezone: str = "Europe/Kyiv"
     # A URL's first path segment that names its language: {"eng": "en"} for /eng/news/.
@@ -128,6 +131,16 @@ class Site:
         """Whether pages from `host` are this outlet's: one of its domains or a subdomain."""
         host = host.lower()
         return any(host == d or host.endswith(f".{d}") for d in self.all_domains)
+
+    def claims_url(self, url: str) -> bool:
+        """Whether the URL is this outlet's page: on its domains, under its `paths` if any."""
+        parts = urlsplit(url)
+        if not self.claims_host(parts.hostname or ""):
+            return False
+        return not self.paths or any(
+            parts.path == prefix or parts.path.startswith(prefix.rstrip("/") + "/")
+            for prefix in self.paths
+        )
 
     def language_of_url(self, url: str) -> str:
         """The language a URL's first path segment names, else the default language."""
