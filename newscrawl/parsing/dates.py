@@ -181,7 +181,7 @@ def _zoned(
         return None
 
 
-def _dateparser_zone(zone: tzinfo) -> str:
+def dateparser_zone(zone: tzinfo) -> str:
     """The zone as dateparser's TIMEZONE setting names it: an IANA key or "UTC+03:00"."""
     if isinstance(zone, ZoneInfo):
         return zone.key
@@ -205,7 +205,7 @@ def _dateparser_datetime(
         # dateparser reads RELATIVE_BASE as wall time in TIMEZONE, so hand it naive local time.
         "RELATIVE_BASE": now.replace(tzinfo=None),
         "PREFER_DATES_FROM": "past",
-        "TIMEZONE": _dateparser_zone(zone),
+        "TIMEZONE": dateparser_zone(zone),
         "RETURN_AS_TIMEZONE_AWARE": True,
     }
     try:

@@ -171,16 +171,24 @@ def registry_of_settings(settings: BaseSettings) -> SiteRegistry:
     Raises `SourcesError` for a sources file that is missing (when named) or wrong.
     """
     path, required = sources_path_of_settings(settings)
-    return _registry_of(path.absolute() if path else None, required)
+    if path is None:
+        return _registry_of(None, None)
+    path = path.absolute()
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        if required:
+            raise SourcesError(
+                f"{path}: no such sources file (NEWSCRAWL_SOURCES, --sources)"
+            ) from None
+        return _registry_of(None, None)
+    # Keyed by the file's version too: an edited file is read again.
+    return _registry_of(path, (stat.st_mtime_ns, stat.st_size))
 
 
 @cache
-def _registry_of(path: Path | None, required: bool) -> SiteRegistry:
+def _registry_of(path: Path | None, version: tuple[int, int] | None) -> SiteRegistry:
     if path is None:
-        return SiteRegistry(bundled_sites())
-    if not path.exists():
-        if required:
-            raise SourcesError(f"{path}: no such sources file (NEWSCRAWL_SOURCES, --sources)")
         return SiteRegistry(bundled_sites())
     file = sources_file(path)
     known = bundled_sites() if file.keeps_catalogue else hand_parsed_sites()

@@ -55,6 +55,8 @@ class GenericParser(SiteParser):
         headline = headlines.chosen()
         page.drop_stacked_articles(headlines.h1)
         published_at, source = publication(page)
+        # An outlet's dates share its zone's offset, as a site parser's do.
+        published_at = self.local_time(published_at) if published_at else None
         body = body_of(page, headlines.ordered())
         links = links_of(page, body, published_at)
         paragraphs = body.article_paragraphs()
@@ -74,7 +76,9 @@ class GenericParser(SiteParser):
             language=self.language_of_text(text or summary or headline, page.declared_language()),
             published_at=published_at,
             published_source=source,
-            modified_at=modified_date(page, published_at),
+            modified_at=self.local_time(modified)
+            if (modified := modified_date(page, published_at))
+            else None,
             authors=authors_of(page, paragraphs),
             section=section_of(page),
             tags=tags_of(page),
@@ -92,5 +96,11 @@ class GenericParser(SiteParser):
         ld_all = jsonld_objects(root)
         ld = self.jsonld_article_among(ld_all)
         return Page(
-            root=root, url=url, fetched_at=fetched_at, ld=ld, ld_all=ld_all, meta=MetaTags(root)
+            root=root,
+            url=url,
+            fetched_at=fetched_at,
+            ld=ld,
+            ld_all=ld_all,
+            meta=MetaTags(root),
+            zone=self.timezone or UTC,
         )

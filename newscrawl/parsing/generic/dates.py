@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 from itertools import chain
 from typing import Any
@@ -23,6 +23,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from newscrawl.items import PublishedSource
+from newscrawl.parsing.dates import dateparser_zone
 from newscrawl.parsing.generic.linked_regions import LinkedRegions, linked_regions
 from newscrawl.parsing.generic.page import Page
 from newscrawl.parsing.html import element_text
@@ -72,7 +73,7 @@ def publication(page: Page) -> tuple[datetime | None, PublishedSource | None]:
     ]
     for values, source in candidates:
         for value in values:
-            when = page_datetime(value)
+            when = page_datetime(value, page.zone)
             # A date after the fetch is a template's "now" or a typo, never the
             # publication; the next source may still know better.
             if when is not None and when <= page.fetched_at:
@@ -90,7 +91,7 @@ def modified_date(page: Page, published_at: datetime | None) -> datetime | None:
         _modified_time_values(page, linked_regions(page)),
     )
     for value in values:
-        when = page_datetime(value)
+        when = page_datetime(value, page.zone)
         # Like a published date, an update cannot lie after the fetch; nor can it
         # come before the publication it updates.
         if when is None or when > page.fetched_at:
@@ -100,16 +101,16 @@ def modified_date(page: Page, published_at: datetime | None) -> datetime | None:
     return None
 
 
-def page_datetime(value: Any) -> datetime | None:
-    """An ISO 8601 (or RFC 2822) value as an aware datetime; no offset means UTC."""
-    parsed = aware_datetime(value)
+def page_datetime(value: Any, zone: tzinfo = UTC) -> datetime | None:
+    """An ISO 8601 (or RFC 2822) value as an aware datetime; no offset means `zone`."""
+    parsed = aware_datetime(value, naive_zone=zone)
     if parsed is not None or not isinstance(value, str) or not value.strip():
         return parsed
     try:
         parsed = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError):
         return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
 
 
 def _is_modified_time(element: HtmlElement) -> bool:
@@ -156,7 +157,7 @@ def _outside(regions: LinkedRegions, elements: list[HtmlElement]) -> Iterator[Ht
 def _text_date(page: Page, regions: LinkedRegions) -> datetime | None:
     shown = page.root.xpath("//time[not(@datetime)]")
     for element in [e for e in shown if not regions.hold(e)][:3]:
-        when = _dateparser_date(element_text(element), page.fetched_at)
+        when = _dateparser_date(element_text(element), page.fetched_at, page.zone)
         if when is not None:
             return when
     return _htmldate_date(page, regions)
@@ -186,20 +187,22 @@ def _htmldate_date(page: Page, regions: LinkedRegions) -> datetime | None:
             return None
     except (ValueError, TypeError):
         return None
-    when = page_datetime(found)
+    when = page_datetime(found, page.zone)
     return when if when is not None and when <= page.fetched_at else None
 
 
-def _dateparser_date(text: str, fetched_at: datetime) -> datetime | None:
-    """A shown date ("3. Mai 2024, 10:15 Uhr") read by dateparser; None if it is none."""
+def _dateparser_date(text: str, fetched_at: datetime, zone: tzinfo) -> datetime | None:
+    """A shown date ("3. Mai 2024, 10:15 Uhr") read by dateparser as time in `zone`;
+    None if it is none."""
     if not text or len(text) > 64 or not _DIGITS.search(text):
         return None
     import dateparser  # lazily: slow to load and rarely needed
 
     settings = {
-        "RELATIVE_BASE": fetched_at.astimezone(UTC).replace(tzinfo=None),
+        # dateparser reads RELATIVE_BASE as wall time in TIMEZONE.
+        "RELATIVE_BASE": fetched_at.astimezone(zone).replace(tzinfo=None),
         "PREFER_DATES_FROM": "past",
-        "TIMEZONE": "UTC",
+        "TIMEZONE": dateparser_zone(zone),
         "RETURN_AS_TIMEZONE_AWARE": True,
     }
     try:

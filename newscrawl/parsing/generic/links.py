@@ -9,7 +9,7 @@ related-article cards: their markup differs on every site.
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
 from lxml.html import HtmlElement
 
@@ -116,7 +116,7 @@ def _read_also_link(
     if url is None or not title:
         return None
     times = holder.xpath(".//time/@datetime")
-    shown_at = page_datetime(times[0]) if times else None
+    shown_at = page_datetime(times[0], zone or UTC) if times else None
     if shown_at is None:
         shown_at = shown_date(element_text(holder), zone)
     return Link(kind="read_also", url=urls.canonical_url(url), title=title, shown_at=shown_at)

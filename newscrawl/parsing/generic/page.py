@@ -10,7 +10,7 @@ from __future__ import annotations
 import html as html_lib
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from functools import cached_property
 from typing import Any
 
@@ -91,6 +91,8 @@ class Page:
     ld: dict[str, Any]
     ld_all: list[dict[str, Any]]
     meta: MetaTags
+    # The zone of times the page shows without an offset: its outlet's, else UTC.
+    zone: tzinfo = UTC
 
     @cached_property
     def publisher_keys(self) -> set[str]:
