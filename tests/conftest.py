@@ -65,6 +65,18 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _site_registry_restored() -> Iterator[None]:
+    """Each test starts with the project's site registry active: loading spiders or a
+    command's sources file makes another one the process's, for the tests after it too."""
+    from newscrawl.runs.project import project_settings
+    from newscrawl.sites.registry import activate, registry_of_settings
+
+    registry = activate(registry_of_settings(project_settings()))
+    yield
+    activate(registry)
+
+
+@pytest.fixture(autouse=True)
 def _subprocesses_only_in_e2e_tests(
     request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -22,6 +22,9 @@ from newscrawl.sites.registry import (
     registry_of_settings,
 )
 from newscrawl.sites.spec import Site
+from spiders.pravda import PravdaSpider
+from spiders.registry import SiteSpiderLoader
+from spiders.site import SiteSpider, spider_class_for
 
 FETCHED = datetime(2026, 7, 1, 12, 0, tzinfo=UTC)
 
@@ -164,3 +167,54 @@ def test_a_sources_file_changes_a_hand_parsed_site_but_not_its_parser(tmp_path: 
     assert unn not in registry.enabled()
     with pytest.raises(SourcesError, match="outlet 'unn', field 'parser'"):
         registry_of(tmp_path, '[outlets.unn]\nparser = "generic"\n')
+
+
+# --- spiders: one per outlet --------------------------------------------------------
+
+
+def loader_of(tmp_path: Path, toml: str) -> SiteSpiderLoader:
+    path = tmp_path / "sources.toml"
+    path.write_text(toml, encoding="utf-8")
+    return SiteSpiderLoader(project_settings({"NEWSCRAWL_SOURCES": str(path)}))
+
+
+def test_every_outlet_has_a_spider_of_its_name_and_the_generic_one_stays(tmp_path: Path) -> None:
+    loader = loader_of(
+        tmp_path,
+        '[outlets.gazeta]\nhome = "https://gazeta.example"\nlanguages = ["uk"]\n'
+        'feeds = ["/rss"]\npoliteness = { DOWNLOAD_DELAY = 3.0 }\n',
+    )
+    sources = str(tmp_path / "sources.toml")
+    registry = registry_of_settings(project_settings({"NEWSCRAWL_SOURCES": sources}))
+    assert set(loader.list()) == {site.name for site in registry} | {"news"}
+    gazeta = loader.load("gazeta")
+    assert issubclass(gazeta, SiteSpider) and gazeta.site_spec is registry.named("gazeta")
+    assert gazeta.allowed_domains == ("gazeta.example",)
+    # Politeness overrides apply at spider priority, over the project's settings.
+    assert gazeta.custom_settings == {"DOWNLOAD_DELAY": 3.0}
+    # Pravda keeps its coded spider, told the registry's Site.
+    assert issubclass(loader.load("pravda"), PravdaSpider)
+
+
+def test_a_changed_hand_parsed_site_keeps_its_coded_spider(tmp_path: Path) -> None:
+    loader = loader_of(tmp_path, "[outlets.pravda]\npoliteness = { DOWNLOAD_DELAY = 5.0 }\n")
+    spider = loader.load("pravda")
+    assert issubclass(spider, PravdaSpider) and spider.site_spec is not PRAVDA
+    assert spider.custom_settings == {"DOWNLOAD_DELAY": 5.0}
+
+
+def test_an_outlet_named_like_a_coded_spider_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SourcesError, match=r"outlet 'news'.*rename the outlet"):
+        loader_of(
+            tmp_path,
+            '[outlets.news]\nhome = "https://news.example"\nlanguages = ["en"]\nfeeds = ["/rss"]\n',
+        )
+
+
+def test_a_site_spider_takes_article_urls_on_every_domain_of_its_outlet() -> None:
+    unian = active_registry().named("unian")
+    assert unian is not None and len(unian.all_domains) > 1
+    spider = spider_class_for(unian)()
+    for domain in unian.all_domains:
+        assert spider._is_site_host(f"www.{domain}")
+    assert not spider._is_site_host("example.com")
