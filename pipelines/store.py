@@ -11,8 +11,11 @@ from typing import Any
 from scrapy.exceptions import DropItem
 from twisted.internet.task import LoopingCall
 
+from newscrawl.archive.rows import outlet_row
 from newscrawl.errors import ArchiveError
 from newscrawl.items import Article, CardViews
+from newscrawl.runs.clock import current_time
+from newscrawl.sites.spec import Site
 from pipelines.base import ArchivePipeline
 from pipelines.shared_archive import (
     archive_failure,
@@ -48,6 +51,7 @@ class StorePipeline(ArchivePipeline):
 
     def open_spider(self) -> None:
         super().open_spider()
+        self._record_outlet()
         self._batch_started: float | None = None
         self._timer: LoopingCall | None = None
         reactor = sys.modules.get("twisted.internet.reactor")
@@ -57,6 +61,18 @@ class StorePipeline(ArchivePipeline):
             # and commits as its items come.
             self._timer = LoopingCall(self._commit_on_time)
             self._timer.start(self.batch_seconds / 2, now=False)
+
+    def _record_outlet(self) -> None:
+        """Keep the `outlets` row of the spider's outlet as its declaration says now."""
+        site = getattr(getattr(self.crawler, "spider", None), "site_spec", None)
+        if not isinstance(site, Site):
+            return  # the generic spider, or a re-parse: no declared outlet
+        now = current_time(self.crawler.settings.get("NEWSCRAWL_NOW"))
+        try:
+            self.archive.record_outlet(outlet_row(site, now))
+        except ArchiveError as exc:
+            # The first article's write will meet the same error and stop the crawl.
+            logger.warning("the outlet %s was not recorded: %s", site.name, exc)
 
     def close_spider(self) -> None:
         if self._timer is not None and self._timer.running:

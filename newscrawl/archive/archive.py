@@ -10,7 +10,7 @@ so that the spider and the pipelines hold one object; their SQL is in
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
@@ -194,6 +194,11 @@ class Archive:
             "INSERT OR IGNORE INTO unfinished_crawls (spider, site, started_at) VALUES (?, ?, ?)",
             [spider, site, utc_iso(started_at)],
         )
+
+    def record_outlet(self, row: Mapping[str, Any]) -> None:
+        """Insert or replace an `outlets` row (`newscrawl.archive.rows.outlet_row`)."""
+        # upsert(record, pk): _write passes positional arguments only.
+        self._write(self.db.table("outlets").upsert, dict(row), "name")
 
     def note_crawl_finished(self, spider: str, site: str) -> None:
         """Clear the mark: the walk of `spider` over `site` reached its end."""

@@ -208,3 +208,22 @@ def m010_provenance(db: Database) -> None:
     runs = db.table("crawl_runs")
     runs.add_column("share_fallback", float)
     runs.add_column("fallback_shares", str)
+
+
+@migrations()
+def m011_outlets(db: Database) -> None:
+    # The outlets crawled into this archive, as their declarations said at their
+    # last crawl: analysts join articles.site and crawl_runs.spider to a name, a
+    # title and where the declaration came from.
+    # fmt: off
+    db.table("outlets").create(
+        {
+            "name": str, "title": str, "kind": str, "site": str, "home": str,
+            "languages": str, "interval_minutes": int, "enabled": int, "verified": int,
+            "evidence": str, "declared_in": str, "updated_at": str,
+        },
+        pk="name",
+        not_null={"site", "kind", "updated_at"},
+    )
+    # fmt: on
+    db.table("outlets").create_index(["site"])

@@ -8,17 +8,21 @@ save path, built from our own table and column names only.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlite_utils import Database
 
 from newscrawl.items import Article, Link
+from newscrawl.sites.spec import Site
+from newscrawl.timestamps import utc_iso
 
 __all__ = [
     "LINK_FIELDS",
     "description_columns",
     "insert_sql",
     "link_row",
+    "outlet_row",
     "snapshots_of",
     "update_article",
 ]
@@ -99,3 +103,21 @@ def update_article(db: Database, article_id: int, columns: dict[str, Any]) -> No
     """Set these columns of the article's row."""
     assignments = ", ".join(f"{name} = ?" for name in columns)
     db.execute(f"UPDATE articles SET {assignments} WHERE id = ?", [*columns.values(), article_id])
+
+
+def outlet_row(site: Site, recorded_at: datetime) -> dict[str, Any]:
+    """The `outlets` row of a registered outlet, as its declaration says at `recorded_at`."""
+    return {
+        "name": site.name,
+        "title": site.title or None,
+        "kind": site.kind,
+        "site": site.domain,
+        "home": site.home,
+        "languages": json.dumps(list(site.languages)),
+        "interval_minutes": int(site.interval.total_seconds() // 60),
+        "enabled": int(site.enabled),
+        "verified": int(site.verified),
+        "evidence": site.evidence or None,
+        "declared_in": site.declared_in or None,
+        "updated_at": utc_iso(recorded_at),
+    }
