@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
+from newscrawl.crawler.view_counters import counted_count
 from newscrawl.discovery.article_urls import looks_like_article
 from newscrawl.sites.spec import Site
 from spiders.sitemaps import SitemapNewsSiteSpider
@@ -70,6 +71,10 @@ class SiteSpider(SitemapNewsSiteSpider):
     def counter_url(self, article_url: str, body: bytes) -> str | None:
         """The Site's counter endpoint for the article, or None when it declares none."""
         return self.site_spec.counter_url(article_url)
+
+    def counted_views(self, counter_url: str, body: bytes) -> int | None:
+        """The count in the counter's answer, plain text or JSON."""
+        return counted_count(body)
 
     def _is_site_host(self, host: str) -> bool:
         return self.site_spec.claims_host(host)

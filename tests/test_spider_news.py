@@ -21,7 +21,7 @@ from string import Template
 import pytest
 
 from newscrawl.crawler.commands.crawl import joined_spider_args
-from newscrawl.crawler.view_counters import plain_count
+from newscrawl.crawler.view_counters import counted_count, plain_count
 from newscrawl.discovery.article_urls import looks_like_article
 from newscrawl.discovery.sitemaps import is_sitemap, read_sitemap
 from newscrawl.errors import SitemapError
@@ -337,6 +337,24 @@ def test_plain_counters() -> None:
     assert plain_count(b"1,2 \xd1\x82\xd0\xb8\xd1\x81.") == 1200  # "1,2 тис."
     for garbage in (b"", b"<html>Oops</html>", b"views", b"12" * 100):
         assert plain_count(garbage) is None
+
+
+@pytest.mark.parametrize(
+    ("answer", "count"),
+    [
+        (b"15601", 15601),
+        (b'{"views": 15601}', 15601),
+        (b'{"ok": true, "data": {"count": "42"}}', 42),
+        (b'{"Views": 7, "id": 99}', 7),
+        (b'{"status": "ok", "id": 5}', None),
+        (b'{"views": -3}', None),
+        (b'{"views": true}', None),
+        (b"{not json", None),
+        (b"[15601]", None),
+    ],
+)
+def test_counter_answers_in_plain_text_or_json(answer: bytes, count: int | None) -> None:
+    assert counted_count(answer) == count
 
 
 # --- feeds and sitemaps, through a mirror ---------------------------------------------

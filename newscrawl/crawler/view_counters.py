@@ -9,9 +9,10 @@ endpoint with one method (see `CounterEndpoint`):
         return f"https://example.ua/article/{article_id}/views"
 
 and, when the answer is not a plain number,
-`counted_views(self, counter_url: str, body: bytes) -> int | None`. The `news`
-spider borrows both from the site's own spider (by its `allowed_domains`), so a
-site's counter works whichever spider fetched the page.
+`counted_views(self, counter_url: str, body: bytes) -> int | None`. A `SiteSpider`
+has both from its `Site`'s counter template (`counted_count` reads a plain or
+JSON answer). The `news` spider borrows both from the spider of the page's outlet,
+so a site's counter works whichever spider fetched the page.
 
 `CounterViewsMiddleware`, a spider middleware that the project settings turn on,
 then fetches the counter of every `Page` the spider yields, before the page
@@ -25,7 +26,9 @@ counted, and not retried; the page goes on and its article is stored without vie
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from collections.abc import AsyncIterator
 from typing import Any, Protocol, runtime_checkable
 
@@ -38,7 +41,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from newscrawl.items import Page
 from newscrawl.parsing.views import views_from_text
 
-__all__ = ["CounterEndpoint", "CounterViewsMiddleware", "plain_count"]
+__all__ = ["CounterEndpoint", "CounterViewsMiddleware", "counted_count", "plain_count"]
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,8 @@ COUNTER_STAT = "newscrawl/counter"
 COUNTER_TIMEOUT = 10.0
 # A counter's answer is a number, maybe with a word: anything longer is an error page.
 _MAX_PLAIN_COUNT_BYTES = 64
+# The keys of a JSON counter's answer that hold the count.
+_COUNT_KEY = re.compile(r"view|count|hits|total", re.IGNORECASE)
 
 
 @runtime_checkable
@@ -70,6 +75,39 @@ def plain_count(body: bytes) -> int | None:
     if not text or len(text) > _MAX_PLAIN_COUNT_BYTES:
         return None
     return views_from_text(text.decode("utf-8", "replace"), views_context=True)
+
+
+def counted_count(body: bytes) -> int | None:
+    """The count a counter answers, as plain text or as JSON, else None.
+
+    JSON: a number, or an object whose first key naming views, counts or hits holds
+    one (`{"views": 15601}`, `{"data": {"count": "15601"}}`), one level deep at most.
+    """
+    stripped = body.strip()
+    if not stripped.startswith((b"{", b"[")):
+        return plain_count(body)
+    try:
+        answer = json.loads(stripped)
+    except ValueError:
+        return None
+    return _json_count(answer, depth=0)
+
+
+def _json_count(value: Any, depth: int) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) and value >= 0:
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, dict) and depth < 2:
+        for key, inner in value.items():
+            if _COUNT_KEY.search(str(key)) and (count := _json_count(inner, depth + 1)) is not None:
+                return count
+        for inner in value.values():
+            if isinstance(inner, dict) and (count := _json_count(inner, depth + 1)) is not None:
+                return count
+    return None
 
 
 class CounterViewsMiddleware:
