@@ -78,9 +78,10 @@ class NewsSiteSpider(scrapy.Spider):
     recorded too (a `CardViews` item), at no extra request. The setting
     ``NEWSCRAWL_NOW`` fixes the crawl's clock, for tests.
 
-    To add a site, subclass and set `name`, `site_url`, `languages`,
-    `feeds`, `listings`, `article_path` and `card_class_prefixes`; override
-    `language_of` if the site marks languages other than by path prefix.
+    A site is not added here but declared as a `Site` (`newscrawl.sites`), which
+    `SiteSpider` (`spiders.site`) turns into these class attributes. Start pages
+    (`start_locations`) are read by `parse_start`: their links that are articles
+    are fetched, and their ``rel="next"`` pages followed.
     """
 
     # The site's scheme and host, as stored in the archive: "https://unn.ua". A site
