@@ -47,6 +47,11 @@ class CrawlRun(subprocess.CompletedProcess[str]):
         return self.log_path.read_text(encoding="utf-8") if self.log_path.exists() else ""
 
 
+# NEWSCRAWL_* variables that configure the tests rather than newscrawl, kept in
+# the test process: NEWSCRAWL_REGEN_GOLDEN=1 rewrites every site's golden files
+# (tests/site_fixtures.py). Subprocesses get none of them (`subprocess_env`).
+TEST_VARIABLES = frozenset({"NEWSCRAWL_REGEN_GOLDEN"})
+
 RunCrawl = Callable[[Sequence[str], Path], CrawlRun]
 StartMirror = Callable[[Mapping[str, Resource]], Mirror]
 
@@ -60,7 +65,9 @@ def pytest_configure(config: pytest.Config) -> None:
     subprocesses. Test modules are imported after this hook, and with them the
     settings.
     """
-    for name in [name for name in os.environ if name.startswith("NEWSCRAWL_")]:
+    for name in [
+        name for name in os.environ if name.startswith("NEWSCRAWL_") and name not in TEST_VARIABLES
+    ]:
         del os.environ[name]
 
 

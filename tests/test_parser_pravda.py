@@ -1,10 +1,11 @@
 """The Ukrainska Pravda parser on hand-written pages, and on the one real page when it is there.
 
-Golden files: tests/fixtures/pravda/golden/v<VERSION>/<fixture>.json hold `article.to_dict()`
-for each fixture, reviewed field by field against the page. After a deliberate output
-change, regenerate them with
+The fixtures' URLs and fetch times are tests/fixtures/pravda/cases.toml (`CASES` here).
+Their golden files, tests/fixtures/pravda/golden/v<VERSION>/<fixture>.json, are checked by
+tests/test_sites.py with every other registered site's; after a deliberate output change,
+regenerate them all with
 
-    PRAVDA_REGEN_GOLDEN=1 python -m pytest tests/test_parser_pravda.py -k golden
+    NEWSCRAWL_REGEN_GOLDEN=1 python -m pytest tests/test_sites.py -k golden
 
 then review the diff before committing, and bump `PravdaParser.VERSION` if the output for
 an unchanged page changed.
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,12 +25,10 @@ from newscrawl.items import Article, Link
 from newscrawl.parsing import parser_for
 from newscrawl.parsing.pravda import PravdaParser
 from newscrawl.testing.redesign import redesigned_html
-from tests.golden import assert_matches_golden
+from tests.site_fixtures import cases_of, fixture_folder
 
 KYIV = ZoneInfo("Europe/Kyiv")
-FIXTURES = Path(__file__).parent / "fixtures" / "pravda"
-GOLDEN = FIXTURES / "golden" / f"v{PravdaParser.VERSION}"
-REGEN = os.environ.get("PRAVDA_REGEN_GOLDEN") == "1"
+FIXTURES = fixture_folder("pravda")
 # The real page and its ground truth (fundus's reference output), when ../shared is there.
 CORPUS_PAGE = (
     Path(__file__).resolve().parents[1].parent
@@ -45,15 +43,7 @@ EN_URL = "https://www.pravda.com.ua/eng/news/2024/12/31/7491234/"
 RU_URL = "https://www.pravda.com.ua/rus/articles/2024/06/20/7461234/"
 
 # fixture -> (the URL it was "fetched" from, the fetch time)
-CASES: dict[str, tuple[str, datetime]] = {
-    "news_uk": (
-        "https://pravda.com.ua/news/2025/02/05/7497001?utm_source=facebook",
-        datetime(2025, 2, 5, 12, 0, tzinfo=UTC),
-    ),
-    "news_en": (EN_URL, datetime(2025, 1, 1, 8, 0, tzinfo=UTC)),
-    "article_ru": (RU_URL, datetime(2024, 6, 20, 12, 0, tzinfo=UTC)),
-    "listing_uk": ("https://www.pravda.com.ua/news/", datetime(2025, 2, 5, 12, 0, tzinfo=UTC)),
-}
+CASES: dict[str, tuple[str, datetime]] = cases_of("pravda")
 
 
 def parse(name: str) -> Article:
@@ -322,18 +312,3 @@ def test_the_real_page_survives_a_redesign(drop_jsonld: bool) -> None:
     # The JSON-LD alone gave the date's source, the modified date and the section.
     lost = {"published_source": "page", "modified_at": None, "section": None}
     assert after == (before | lost if drop_jsonld else before)
-
-
-# -------------------------------------------------------------------- golden files
-
-
-def test_every_fixture_has_a_case_and_a_golden_file() -> None:
-    pages = {p.stem for p in FIXTURES.glob("*.html")}
-    assert pages == set(CASES)
-    if not REGEN:
-        assert {p.stem for p in GOLDEN.glob("*.json")} == pages
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_golden(name: str) -> None:
-    assert_matches_golden(parse(name).to_dict(), GOLDEN / f"{name}.json", regenerate=REGEN)

@@ -1,10 +1,11 @@
 """The UNN parser on hand-written fixture pages (tests/fixtures/unn/README.md).
 
-Golden files: tests/fixtures/unn/golden/v<VERSION>/<fixture>.json hold `article.to_dict()` for each
-fixture, reviewed field by field against the page. After a deliberate output change,
-regenerate them with
+The fixtures' URLs and fetch times are tests/fixtures/unn/cases.toml (`CASES` here).
+Their golden files, tests/fixtures/unn/golden/v<VERSION>/<fixture>.json, are checked by
+tests/test_sites.py with every other registered site's; after a deliberate output change,
+regenerate them all with
 
-    UNN_REGEN_GOLDEN=1 python -m pytest tests/test_parser_unn.py -k golden
+    NEWSCRAWL_REGEN_GOLDEN=1 python -m pytest tests/test_sites.py -k golden
 
 then review the diff (`git diff tests/fixtures/unn/golden`) before committing, and bump
 `UnnParser.VERSION` if the output for an unchanged page changed.
@@ -12,10 +13,8 @@ then review the diff (`git diff tests/fixtures/unn/golden`) before committing, a
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,20 +22,15 @@ import pytest
 from newscrawl.items import Article, Link
 from newscrawl.parsing.unn import UnnParser
 from newscrawl.testing.redesign import redesigned_html
-from tests.golden import assert_matches_golden
+from tests.site_fixtures import cases_of, fixture_folder
 
 KYIV = ZoneInfo("Europe/Kyiv")
-FIXTURES = Path(__file__).parent / "fixtures" / "unn"
-# One folder per parser version, as fundus does: an old version's goldens stay
-# as the record of what it produced.
-GOLDEN = FIXTURES / "golden" / f"v{UnnParser.VERSION}"
-REGEN = os.environ.get("UNN_REGEN_GOLDEN") == "1"
+FIXTURES = fixture_folder("unn")
 
 SEED_URL = (
     "https://unn.ua/en/news/the-united-states-south-korea-and-japan-condemned-the-deepening-"
     "of-military-cooperation-between-the-dprk-and-the-russian-federation"
 )
-SEED_AMP_URL = SEED_URL.replace("/en/news/", "/en/amp/")
 UK_URL = "https://unn.ua/news/kyivrada-ukhvalyla-prohramu-rozvytku-veloinfrastruktury-do-2027-roku"
 RU_URL = "https://unn.ua/ru/news/v-odesse-otkryli-novyi-punkt-nesokrushimosti"
 TIME_ONLY_URL = "https://unn.ua/en/news/ukrzaliznytsia-adds-12-extra-trains-for-the-winter-holidays"
@@ -44,24 +38,7 @@ NO_YEAR_URL = "https://unn.ua/en/news/kyiv-metro-extends-working-hours-on-weeken
 VARIANT_URL = "https://unn.ua/news/ukrhidrometsentr-poperedyv-pro-sylni-morozy-u-piatnytsiu"
 
 # fixture -> (the URL it was "fetched" from, the fetch time)
-CASES: dict[str, tuple[str, datetime]] = {
-    "seed_en": (SEED_AMP_URL, datetime(2024, 6, 25, 7, 0, tzinfo=UTC)),
-    "article_uk_jsonld": (
-        UK_URL + "?utm_source=facebook&fbclid=IwAR1",
-        datetime(2024, 6, 24, 12, 0, tzinfo=UTC),
-    ),
-    "redeploy_uk": (
-        UK_URL + "?utm_source=facebook&fbclid=IwAR1",
-        datetime(2024, 6, 24, 12, 0, tzinfo=UTC),
-    ),
-    "article_ru": (RU_URL + "?utm_source=telegram", datetime(2024, 3, 3, 13, 0, tzinfo=UTC)),
-    "article_en_time_only": (TIME_ONLY_URL, datetime(2024, 11, 15, 9, 30, tzinfo=UTC)),
-    "article_en_no_year": (NO_YEAR_URL, datetime(2025, 2, 3, 8, 0, tzinfo=UTC)),
-    "amp_en": (NO_YEAR_URL.replace("/en/news/", "/en/amp/"), datetime(2025, 2, 3, 8, tzinfo=UTC)),
-    "readalso_variant_uk": (VARIANT_URL, datetime(2025, 2, 5, 12, 0, tzinfo=UTC)),
-    "listing_en": ("https://unn.ua/en/world?page=2", datetime(2025, 2, 5, 12, 0, tzinfo=UTC)),
-    "error_404": ("https://unn.ua/news/removed-article", datetime(2025, 2, 5, 12, 0, tzinfo=UTC)),
-}
+CASES: dict[str, tuple[str, datetime]] = cases_of("unn")
 
 
 def html_of(name: str) -> str:
@@ -683,18 +660,3 @@ def test_views_need_the_info_line_between_the_headline_and_the_text() -> None:
     )
     assert "17721" in html
     assert UnnParser().parse(redesigned_html(html), *CASES[name]).views is None
-
-
-# -------------------------------------------------------------------- golden files
-
-
-def test_every_fixture_has_a_case_and_a_golden_file() -> None:
-    pages = {p.stem for p in FIXTURES.glob("*.html")}
-    assert pages == set(CASES)
-    if not REGEN:
-        assert {p.stem for p in GOLDEN.glob("*.json")} == pages
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-def test_golden(name: str) -> None:
-    assert_matches_golden(parse(name).to_dict(), GOLDEN / f"{name}.json", regenerate=REGEN)

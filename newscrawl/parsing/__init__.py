@@ -1,7 +1,7 @@
 """Page parsers, and the choice of one by the page's site.
 
 The folder holds the `SiteParser` contract (`base`), one module per site parser
-(`unn`, `pravda`) with its site's `Site` declaration, the generic parser for every
+(`unn`, `pravda`, `censor`) with its site's `Site` declaration, the generic parser for every
 other outlet (`generic/`), and the value parsers they share: dates, views, URLs,
 language, read-also labels, JSON-LD, lxml helpers and page decoding.
 

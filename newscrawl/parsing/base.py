@@ -2,8 +2,10 @@
 
 A site parser is one small file in this package holding one `SiteParser`
 subclass and the site's `Site` declaration (`newscrawl.sites`), which says
-which domains, time zone and languages the parser serves. The site registry
-(`newscrawl.sites.registry.HAND_PARSED`) lists it.
+which domains, time zone and languages the parser serves. One line of the site
+registry (`newscrawl.sites.registry.HAND_PARSED`) lists it. Its fixture pages,
+their cases (tests/fixtures/<site>/cases.toml) and goldens are then tested with
+every other site's by tests/test_sites.py, with no test code of its own.
 """
 
 from __future__ import annotations

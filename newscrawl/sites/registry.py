@@ -46,6 +46,7 @@ __all__ = [
 HAND_PARSED = (
     "newscrawl.parsing.unn:UNN",
     "newscrawl.parsing.pravda:PRAVDA",
+    "newscrawl.parsing.censor:CENSOR",
 )
 CATALOGUE = Path(__file__).with_name("catalogue.toml")
 SOURCES_FILE_NAME = "sources.toml"
