@@ -401,3 +401,12 @@ def test_ci_runs_exactly_the_readme_test_command() -> None:
         if line.strip() and not line.startswith(("#", "set ", "cd "))
     ]
     assert ci == [blocks[1]], "make .ci/run run exactly the README's second command"
+
+
+def test_the_readme_counts_the_outlets_the_registry_has() -> None:
+    from newscrawl.sites.registry import bundled_sites, hand_parsed_sites
+
+    catalogue = len(bundled_sites()) - len(hand_parsed_sites())
+    counted = re.findall(r"(\d+) more Ukrainian outlets", README)
+    assert counted, "the README no longer counts the catalogue's outlets"
+    assert {int(n) for n in counted} == {catalogue}, f"the catalogue has {catalogue} outlets"
