@@ -294,7 +294,7 @@ class UnnParser(SiteParser):
     def _published(
         self, info_items: list[HtmlElement], jsonld: dict[str, Any], fetched_at: datetime
     ) -> tuple[datetime | None, PublishedSource | None]:
-        published = iso_datetime(jsonld.get("datePublished"), self.zone)
+        published = iso_datetime(jsonld.get("datePublished"), self.zone, fetched_at)
         if published is not None:
             return published, "jsonld"
         # "<a>Section</a> • June 24 2024, 09:12 AM": the date is one of the parts; the
