@@ -96,6 +96,8 @@ class PravdaParser(SiteParser):
         Other hosts only get the generic canonical form.
         """
         canonical = urls.canonical_url(url)
+        if urls.http_url(canonical) is None:  # unreadable: it has no canonical form
+            return canonical
         parts = urlsplit(canonical)
         if (parts.hostname or "") not in (self.domain, self.host):
             return canonical

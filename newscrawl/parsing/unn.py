@@ -137,6 +137,8 @@ class UnnParser(SiteParser):
         canonical form.
         """
         canonical = urls.canonical_url(url)
+        if urls.http_url(canonical) is None:  # unreadable: it has no canonical form
+            return canonical
         parts = urlsplit(canonical)
         if (parts.hostname or "") not in ("unn.ua", "www.unn.ua"):
             return canonical
@@ -321,7 +323,7 @@ class UnnParser(SiteParser):
             names = [
                 text
                 for anchor in scope.iter("a")
-                if self.AUTHOR_PATH.match(urlsplit(anchor.get("href", "")).path)
+                if self.AUTHOR_PATH.match(urls.url_path(anchor.get("href", "")))
                 and (text := element_text(anchor))
             ]
         return list(dict.fromkeys(names))
