@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 from newscrawl.items import Article, Link
 from newscrawl.parsing import parser_for
 from newscrawl.text import folded_text
+from newscrawl.timestamps import plausible_publication_time
 from pipelines.base import CrawlerPipeline
+
+logger = logging.getLogger(__name__)
 
 # A paragraph break: a line break with only whitespace around it, at least one blank line.
 _PARAGRAPH_BREAK = re.compile(r"\s*\n\s*\n\s*")
@@ -31,6 +35,7 @@ class NormalizePipeline(CrawlerPipeline):
 def normalize_article(article: Article) -> None:
     """Normalise the article in place (see NormalizePipeline)."""
     article.url = canonical_url(article.url)
+    _drop_implausible_dates(article)
     article.headline = folded_or_none(article.headline)
     article.summary = folded_or_none(article.summary)
     article.body = folded_body(article.body)
@@ -48,6 +53,25 @@ def normalize_article(article: Article) -> None:
     # at their default would collide, so number them in order of appearance.
     _renumber_if_colliding(article.links)
     _renumber_if_colliding(article.related)
+
+
+def _drop_implausible_dates(article: Article) -> None:
+    """Clear a published or modified date that no publication can have.
+
+    Every date reader rejects them already; this guards the archive against a
+    parser that does not (a site's own), since a year 9999 date cannot even be
+    hashed or converted to UTC, and a future one would top every "newest" query.
+    """
+    published, modified = article.published_at, article.modified_at
+    if published is not None and not plausible_publication_time(published, article.fetched_at):
+        logger.warning(
+            "%s: published_at %s is no publication date; left out",
+            article.url,
+            published.isoformat(),
+        )
+        article.published_at, article.published_source = None, None
+    if modified is not None and not plausible_publication_time(modified, article.fetched_at):
+        article.modified_at = None
 
 
 def canonical_url(url: str) -> str:

@@ -10,6 +10,7 @@ from scrapy.exceptions import DropItem
 from newscrawl.errors import PageError, TruncatedPage, UndecodablePage
 from newscrawl.items import Article, Page
 from newscrawl.parsing import article_from_page
+from newscrawl.text import log_excerpt
 from pipelines.base import CrawlerPipeline
 
 logger = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ class ParsePipeline(CrawlerPipeline):
         except Exception as exc:
             # Not a page problem but a parser bug: keep the traceback for the fix.
             logger.exception("parser failed on %s", page.url)
-            self._drop(page, "unparseable", f"the parser failed ({type(exc).__name__}: {exc})")
+            error = log_excerpt(f"{type(exc).__name__}: {exc}")
+            self._drop(page, "unparseable", f"the parser failed ({error})")
 
     def _drop(self, page: Page, reason: str, message: str) -> NoReturn:
         self.crawler.stats.inc_value(f"newscrawl/dropped/{reason}")
@@ -55,4 +57,4 @@ class ParsePipeline(CrawlerPipeline):
 
 def _detail(exc: Exception, page: Page) -> str:
     # Parsers often start their messages with the URL, which the drop reason names already.
-    return str(exc).removeprefix(f"{page.url}: ")
+    return log_excerpt(str(exc).removeprefix(f"{page.url}: "))

@@ -15,6 +15,7 @@ from scrapy.http import Response
 
 from newscrawl.discovery.sitemaps import Sitemap, SitemapEntry, read_sitemap
 from newscrawl.errors import SitemapError
+from newscrawl.timestamps import plausible_publication_time
 from spiders.base import NewsSiteSpider
 
 __all__ = ["SitemapNewsSiteSpider"]
@@ -58,7 +59,7 @@ class SitemapNewsSiteSpider(NewsSiteSpider):
             sitemap = Sitemap(is_index=False, entries=())
         if sitemap.is_index:
             self.logger.info("%s: an index of %d sitemaps", where, len(sitemap.entries))
-            queue = (*_newest_first(sitemap.entries), *queue)
+            queue = (*_newest_first(sitemap.entries, self._now()), *queue)
         else:
             urls = self._sitemap_article_urls(sitemap, response)
             archived = self._archived_among(urls)
@@ -91,11 +92,20 @@ class SitemapNewsSiteSpider(NewsSiteSpider):
         return list(dict.fromkeys(urls))
 
 
-def _newest_first(entries: Sequence[SitemapEntry]) -> list[tuple[str, bool]]:
-    """Children with a lastmod, newest first, then the undated ones in document order."""
-    dated = sorted((e for e in entries if e.lastmod), key=_lastmod, reverse=True)
-    undated = [e for e in entries if not e.lastmod]
+def _newest_first(entries: Sequence[SitemapEntry], now: datetime) -> list[tuple[str, bool]]:
+    """Children with a lastmod, newest first, then the undated ones in document order.
+
+    A lastmod after `now` (the crawl's clock) counts as no date: a child dated 2100
+    would otherwise be read first on every run, and its incremental stop would skip
+    the children that are really the newest.
+    """
+    dated = sorted((e for e in entries if _dated(e, now)), key=_lastmod, reverse=True)
+    undated = [e for e in entries if not _dated(e, now)]
     return [(e.url, True) for e in dated] + [(e.url, False) for e in undated]
+
+
+def _dated(entry: SitemapEntry, now: datetime) -> bool:
+    return entry.lastmod is not None and plausible_publication_time(entry.lastmod, now)
 
 
 def _lastmod(entry: SitemapEntry) -> datetime:

@@ -14,6 +14,8 @@ from scrapy.http import Response
 from scrapy.logformatter import LogFormatter, LogFormatterResult
 from twisted.python.failure import Failure
 
+from newscrawl.text import log_excerpt
+
 
 def _item_url(item: Any) -> str:
     return str(getattr(item, "url", None) or "(item without url)")
@@ -32,7 +34,24 @@ class ConciseLogFormatter(LogFormatter):
         result = super().dropped(item, exception, response, spider)
         # The pipelines' DropItem messages already name the URL and the reason.
         result["msg"] = "Dropped: %(exception)s"
-        result["args"] = {"exception": exception}
+        result["args"] = {"exception": log_excerpt(exception)}
+        return result
+
+    def item_error(
+        self,
+        item: Any,
+        exception: BaseException,
+        response: Response | Failure | None,
+        spider: Spider,
+    ) -> LogFormatterResult:
+        result = super().item_error(item, exception, response, spider)
+        # Scrapy's message is the whole item: for a Page, every byte of the page
+        # on one line. The traceback Scrapy adds still tells where it failed.
+        result["msg"] = "Error processing %(url)s: %(error)s"
+        result["args"] = {
+            "url": _item_url(item),
+            "error": log_excerpt(f"{type(exception).__name__}: {exception}"),
+        }
         return result
 
     def scraped(

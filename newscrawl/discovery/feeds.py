@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
 from parsel import Selector
 
 from newscrawl.text import folded_text
-from newscrawl.timestamps import aware_datetime
+from newscrawl.timestamps import aware_datetime, plausible_publication_time, rfc822_datetime
 
 __all__ = ["FeedItem", "feed_date", "read_feed"]
 
@@ -47,14 +46,14 @@ def read_feed(body: bytes) -> list[FeedItem]:
 
 
 def feed_date(text: str | None) -> datetime | None:
-    """An RSS (RFC 822) or Atom (ISO 8601) date, timezone-aware; None if unreadable."""
+    """An RSS (RFC 822) or Atom (ISO 8601) date, timezone-aware; None if unreadable.
+
+    None too for a year no publication has (`plausible_publication_time`: 0001,
+    9999). A date after the fetch is rejected where the fetch time is known
+    (`newscrawl.parsing.article_from_page`).
+    """
     if not text or not text.strip():
         return None
-    text = text.strip()
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        # An offset-less ISO date means "UTC, local time unknown".
-        return aware_datetime(text)
-    # RFC 822 "-0000" means "UTC, local time unknown" too.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    # RFC 822 "-0000", like an offset-less ISO date, means "UTC, local time unknown".
+    moment = rfc822_datetime(text) or aware_datetime(text)
+    return moment if moment is not None and plausible_publication_time(moment) else None

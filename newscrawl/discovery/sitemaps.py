@@ -16,7 +16,7 @@ import lxml.etree
 
 from newscrawl.errors import SitemapError
 from newscrawl.text import folded_text
-from newscrawl.timestamps import aware_datetime
+from newscrawl.timestamps import aware_datetime, plausible_publication_time
 
 __all__ = ["Sitemap", "SitemapEntry", "is_sitemap", "read_sitemap", "w3c_datetime"]
 
@@ -99,8 +99,11 @@ def w3c_datetime(text: str | None) -> datetime | None:
     """A sitemap date (W3C Datetime: "2024-06-20", "2024-06-20T08:15:00+03:00"), aware.
 
     A date or time without an offset is taken as UTC: the best guess a sitemap allows.
+    None when unreadable, or for a year no publication has (`plausible_publication_time`);
+    a date after the fetch is rejected where the fetch time is known (the spider).
     """
-    return aware_datetime(text)
+    moment = aware_datetime(text)
+    return moment if moment is not None and plausible_publication_time(moment) else None
 
 
 def _fields(element: lxml.etree._Element) -> dict[str, str]:

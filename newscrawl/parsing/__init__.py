@@ -22,6 +22,7 @@ from newscrawl.items import Article, Page
 from newscrawl.parsing.base import SiteParser
 from newscrawl.parsing.decoding import decoded_html
 from newscrawl.parsing.layering import layered_article
+from newscrawl.timestamps import plausible_publication_time
 
 __all__ = ["SiteParser", "article_from_page", "article_of_html", "parser_for"]
 
@@ -67,8 +68,15 @@ def article_from_page(page: Page) -> Article:
     parser, generic = _parsers_for(page.url)
     article = layered_article(parser, generic, html, page.url, page.fetched_at)
     article.warc_file, article.warc_offset = page.warc_file, page.warc_offset
-    if article.published_at is None and page.feed_published_at is not None:
-        article.published_at = parser.local_time(page.feed_published_at)
+    feed_date = page.feed_published_at
+    # The feed's or sitemap's date was read before the fetch time was known: a date
+    # after it (2100, a placeholder) is no publication date, here as in the page.
+    if (
+        article.published_at is None
+        and feed_date is not None
+        and plausible_publication_time(feed_date, page.fetched_at)
+    ):
+        article.published_at = parser.local_time(feed_date)
         article.published_source = "feed"
     if article.headline is None and page.feed_title:
         # A page whose markup lost its title (a redesign, an app shell) is still an

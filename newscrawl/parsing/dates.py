@@ -8,6 +8,10 @@ clock, so re-parsing an archived page years later gives the same answer:
 - a date without a year (`February 2, 11:51 PM`, `5 лютого, 10:18`) is in the fetch
   year, unless that would be after the fetch time: then it is in the year before.
 
+No helper returns a date that cannot be a publication date
+(`newscrawl.timestamps.plausible_publication_time`): years before 1900 or too
+large to convert, and, where the fetch time is known, dates after it.
+
 Fixed formats are parsed with regular expressions (fast, predictable); dateparser is
 only asked about short free text that none of them match (`вчора, 10:18`).
 """
@@ -20,7 +24,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from newscrawl.text import folded_text
-from newscrawl.timestamps import aware_datetime
+from newscrawl.timestamps import aware_datetime, plausible_publication_time
 
 # Month names as pages print them: English (full and 3-letter), Ukrainian and Russian
 # in the genitive ("5 лютого") and the nominative ("лютий 2024").
@@ -82,11 +86,11 @@ def local_datetime(
         return None
     now = _fetch_time_in(fetched_at, zone)
     matched, fixed = _fixed_format_datetime(text, now, zone)
-    if matched:
-        # A fixed format that matched but is invalid ("13:10 PM", "February 30") is
-        # not a date; dateparser would only guess something else.
-        return fixed
-    return _dateparser_datetime(text, now, zone, languages)
+    # A fixed format that matched but is invalid ("13:10 PM", "February 30") is
+    # not a date; dateparser would only guess something else.
+    when = fixed if matched else _dateparser_datetime(text, now, zone, languages)
+    # "31 грудня 9999, 10:00" matches a fixed format and is still no publication date.
+    return when if when is not None and plausible_publication_time(when, now) else None
 
 
 def readalso_date(text: str | None, zone: tzinfo) -> datetime | None:
@@ -100,10 +104,16 @@ def readalso_date(text: str | None, zone: tzinfo) -> datetime | None:
     return _zoned(2000 + year, month, day, hour, minute, zone)
 
 
-def iso_datetime(value: Any, zone: tzinfo) -> datetime | None:
-    """An ISO 8601 value (JSON-LD) as a datetime in `zone`; a naive value is `zone` time."""
+def iso_datetime(value: Any, zone: tzinfo, fetched_at: datetime | None = None) -> datetime | None:
+    """An ISO 8601 value (JSON-LD) as a datetime in `zone`; a naive value is `zone` time.
+
+    None when it is not ISO 8601 or cannot be a publication date seen at
+    `fetched_at` (`plausible_publication_time`; without a fetch time, its year only).
+    """
     parsed = aware_datetime(value, naive_zone=zone)
-    return None if parsed is None else parsed.astimezone(zone)
+    if parsed is None or not plausible_publication_time(parsed, fetched_at):
+        return None
+    return parsed.astimezone(zone)
 
 
 def _fetch_time_in(fetched_at: datetime, zone: tzinfo) -> datetime:

@@ -19,14 +19,19 @@ def decoded_html(body: bytes, content_type: str | None = None) -> str:
     UTF-8 is tried before the declared charsets: bytes that are valid UTF-8 and
     not plain ASCII are UTF-8 with near certainty, while a single-byte charset
     such as windows-1251 "decodes" anything and would turn a mislabelled UTF-8
-    page into mojibake. A page whose declared charset fails falls back to the
-    other declaration and then to detection, instead of being read as garbage.
+    page into mojibake. So are bytes that are UTF-8 but for a few stray bytes
+    (`_mostly_utf8`): they are read as UTF-8 with U+FFFD for each stray byte. A
+    page whose declared charset fails falls back to the other declaration and
+    then to detection, instead of being read as garbage. Raises `UndecodablePage`
+    when nothing decodes it.
     """
     bom_encoding, bom = read_bom(body)
     if bom_encoding and bom is not None:  # both are None when there is no BOM
         return body[len(bom) :].decode(bom_encoding, errors="replace")
+    lossy = _mostly_utf8(body)
+    if lossy is not None:
+        return lossy
     candidates = [
-        "utf-8",
         http_content_type_encoding(content_type) if content_type else None,
         html_body_declared_encoding(body[:4096]),
     ]
@@ -42,3 +47,28 @@ def decoded_html(body: bytes, content_type: str | None = None) -> str:
     if best is None:
         raise UndecodablePage("no charset decodes the page")
     return str(best)
+
+
+# At most one stray byte per this many well-formed non-ASCII characters: a
+# windows-1251 page read as UTF-8 has a stray byte for nearly every letter.
+_CHARACTERS_PER_STRAY_BYTE = 10
+
+
+def _mostly_utf8(body: bytes) -> str | None:
+    """The page as UTF-8 if it is, but for a few stray bytes (each one U+FFFD); else None.
+
+    A single stray byte (a truncated multi-byte character, a `\\xff` from a broken
+    template) must not cost a Ukrainian page written in UTF-8: no other charset
+    reads it, and detection gives up on it.
+    """
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    text = body.decode("utf-8", errors="replace")
+    stray = text.count("\ufffd")
+    # Counted in C: the characters encoding to ASCII are the ones left out.
+    well_formed = len(text) - len(text.encode("ascii", "ignore")) - stray
+    if well_formed and stray * _CHARACTERS_PER_STRAY_BYTE <= well_formed:
+        return text
+    return None

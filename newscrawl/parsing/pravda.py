@@ -96,6 +96,8 @@ class PravdaParser(SiteParser):
         Other hosts only get the generic canonical form.
         """
         canonical = urls.canonical_url(url)
+        if urls.http_url(canonical) is None:  # unreadable: it has no canonical form
+            return canonical
         parts = urlsplit(canonical)
         if (parts.hostname or "") not in (self.domain, self.host):
             return canonical
@@ -126,7 +128,7 @@ class PravdaParser(SiteParser):
         )
         article.authors = self._authors(scope, jsonld)
         article.published_at, article.published_source = self._published(scope, jsonld, fetched_at)
-        article.modified_at = iso_datetime(jsonld.get("dateModified"), self.zone)
+        article.modified_at = iso_datetime(jsonld.get("dateModified"), self.zone, fetched_at)
         article.tags = self._tags(scope)
         article.section = jsonld_section(jsonld)
         article.summary = meta_content(root, "description") or meta_content(root, "og:description")
@@ -168,7 +170,7 @@ class PravdaParser(SiteParser):
     def _published(
         self, scope: HtmlElement, jsonld: dict[str, Any], fetched_at: datetime
     ) -> tuple[datetime | None, PublishedSource | None]:
-        published = iso_datetime(jsonld.get("datePublished"), self.zone)
+        published = iso_datetime(jsonld.get("datePublished"), self.zone, fetched_at)
         if published is not None:
             return published, "jsonld"
         # "8 січня, 17:46" has no year: it is read relative to the fetch time.

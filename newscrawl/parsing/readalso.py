@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime, tzinfo
 
 from newscrawl.text import folded_text
+from newscrawl.timestamps import plausible_publication_time
 
 # Labels that open a read-also insert, lower case. Only phrases that announce a
 # link to another article: "Read more" is left out because it is also the label of
@@ -122,7 +123,7 @@ def shown_date(text: str | None, zone: tzinfo | None = None) -> datetime | None:
             hour = int(match["hour"]) if match["hour"] else 0
             minute = int(match["minute"]) if match["minute"] else 0
             try:
-                return datetime(
+                shown = datetime(
                     year,
                     int(match["month"]),
                     int(match["day"]),
@@ -132,4 +133,7 @@ def shown_date(text: str | None, zone: tzinfo | None = None) -> datetime | None:
                 )
             except ValueError:
                 continue
+            # "27.05.9999" is no date a link could show; the next match may be one.
+            if plausible_publication_time(shown):
+                return shown
     return None

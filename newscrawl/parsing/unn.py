@@ -137,6 +137,8 @@ class UnnParser(SiteParser):
         canonical form.
         """
         canonical = urls.canonical_url(url)
+        if urls.http_url(canonical) is None:  # unreadable: it has no canonical form
+            return canonical
         parts = urlsplit(canonical)
         if (parts.hostname or "") not in ("unn.ua", "www.unn.ua"):
             return canonical
@@ -294,7 +296,7 @@ class UnnParser(SiteParser):
     def _published(
         self, info_items: list[HtmlElement], jsonld: dict[str, Any], fetched_at: datetime
     ) -> tuple[datetime | None, PublishedSource | None]:
-        published = iso_datetime(jsonld.get("datePublished"), self.zone)
+        published = iso_datetime(jsonld.get("datePublished"), self.zone, fetched_at)
         if published is not None:
             return published, "jsonld"
         # "<a>Section</a> • June 24 2024, 09:12 AM": the date is one of the parts; the
@@ -321,7 +323,7 @@ class UnnParser(SiteParser):
             names = [
                 text
                 for anchor in scope.iter("a")
-                if self.AUTHOR_PATH.match(urlsplit(anchor.get("href", "")).path)
+                if self.AUTHOR_PATH.match(urls.url_path(anchor.get("href", "")))
                 and (text := element_text(anchor))
             ]
         return list(dict.fromkeys(names))

@@ -46,6 +46,7 @@ from newscrawl.archive.queries import article_state, row_counts
 from newscrawl.errors import ArchiveError, WarcError
 from newscrawl.runs.reparse_selection import Selection, records_to_redo
 from newscrawl.sites.registry import activate, registry_of_settings
+from newscrawl.text import log_excerpt
 from newscrawl.warc.reader import ItemRecord, item_records, page_body, warc_files_in
 from pipelines.base import ArchivePipeline
 from pipelines.shared_archive import archive_failure
@@ -227,16 +228,31 @@ class _CpuStage:
                 )
             item = record.item(body)
         except WarcError as exc:
-            return _Parsed(record, failure=f"{where}: {exc}", reason="unreadable_record")
+            return _Parsed(
+                record, failure=f"{where}: {log_excerpt(exc)}", reason="unreadable_record"
+            )
+        except Exception as exc:
+            # A record whose fields no longer make an item (written by an older
+            # version, or damaged): that record alone fails.
+            failure = f"{where}: {_error(exc)}"
+            return _Parsed(record, failure=failure, reason="unreadable_record")
         stats = self.crawler.stats
         before = dict(stats.get_stats())
         try:
             for pipeline in self.pipelines:
                 item = pipeline.process_item(item)
         except DropItem as exc:
-            message = str(exc).removeprefix(f"{record.fields.get('url')}: ")
+            message = log_excerpt(str(exc).removeprefix(f"{record.fields.get('url')}: "))
             return _Parsed(record, failure=f"{where}: {message}", reason=_new_drop(before, stats))
+        except Exception as exc:
+            # A pipeline bug on one record must not end the re-parse of the others.
+            return _Parsed(record, failure=f"{where}: {_error(exc)}", reason="pipeline_failed")
         return _Parsed(record, item=item)
+
+
+def _error(exc: BaseException) -> str:
+    """An unexpected exception as one short line: its type and the start of its message."""
+    return log_excerpt(f"{type(exc).__name__}: {exc}")
 
 
 def _new_drop(before: Mapping[str, Any], stats: StatsCollector) -> str:
@@ -381,8 +397,17 @@ class Reparser:
             if self._stats.get_value(DUPLICATES_STAT, 0) != duplicates:
                 report.duplicates += 1
             elif url:
-                report.failures.append(f"{url}: {exc}")
+                report.failures.append(f"{url}: {log_excerpt(exc)}")
                 report.reasons["not_stored"] += 1
+            return
+        except ArchiveError:
+            raise  # the archive itself cannot be used: nothing more can be stored
+        except Exception as exc:
+            # One record the archive cannot take (a bug in a pipeline or a save) is
+            # that record's failure; the archive rolled its write back.
+            where = url or parsed.record.fields.get("url", parsed.record.uri)
+            report.failures.append(f"{where}: not stored: {_error(exc)}")
+            report.reasons["store_failed"] += 1
             return
         if not url:
             return

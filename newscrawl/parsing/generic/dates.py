@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, tzinfo
-from email.utils import parsedate_to_datetime
 from itertools import chain
 from typing import Any
 
@@ -28,7 +27,7 @@ from newscrawl.parsing.generic.linked_regions import LinkedRegions, linked_regio
 from newscrawl.parsing.generic.page import Page
 from newscrawl.parsing.html import element_text
 from newscrawl.parsing.jsonld import ARTICLE_JSONLD_TYPES, jsonld_types
-from newscrawl.timestamps import aware_datetime
+from newscrawl.timestamps import aware_datetime, plausible_publication_time, rfc822_datetime
 
 # Meta tags with the publication time, most specific first. Modified times
 # (article:modified_time, og:updated_time) are deliberately absent.
@@ -76,7 +75,7 @@ def publication(page: Page) -> tuple[datetime | None, PublishedSource | None]:
             when = page_datetime(value, page.zone)
             # A date after the fetch is a template's "now" or a typo, never the
             # publication; the next source may still know better.
-            if when is not None and when <= page.fetched_at:
+            if when is not None and plausible_publication_time(when, page.fetched_at):
                 return when, source
     # No ISO value anywhere: only now read the visible text (slow, and a guess).
     when = _text_date(page, regions)
@@ -94,7 +93,7 @@ def modified_date(page: Page, published_at: datetime | None) -> datetime | None:
         when = page_datetime(value, page.zone)
         # Like a published date, an update cannot lie after the fetch; nor can it
         # come before the publication it updates.
-        if when is None or when > page.fetched_at:
+        if when is None or not plausible_publication_time(when, page.fetched_at):
             continue
         if published_at is None or when >= published_at:
             return when
@@ -102,15 +101,15 @@ def modified_date(page: Page, published_at: datetime | None) -> datetime | None:
 
 
 def page_datetime(value: Any, zone: tzinfo = UTC) -> datetime | None:
-    """An ISO 8601 (or RFC 2822) value as an aware datetime; no offset means `zone`."""
+    """An ISO 8601 (or RFC 2822) value as an aware datetime; no offset means `zone`.
+
+    None when it is neither, or its year cannot be a publication's
+    (`plausible_publication_time`); the caller checks it against the fetch time.
+    """
     parsed = aware_datetime(value, naive_zone=zone)
-    if parsed is not None or not isinstance(value, str) or not value.strip():
-        return parsed
-    try:
-        parsed = parsedate_to_datetime(value.strip())
-    except (TypeError, ValueError, IndexError):
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    if parsed is None and isinstance(value, str) and value.strip():
+        parsed = rfc822_datetime(value, naive_zone=zone)
+    return parsed if parsed is not None and plausible_publication_time(parsed) else None
 
 
 def _is_modified_time(element: HtmlElement) -> bool:
