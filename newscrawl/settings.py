@@ -107,3 +107,13 @@ DOWNLOADER_MIDDLEWARES = {"newscrawl.crawler.warc_capture.WarcCaptureMiddleware"
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newscrawl.crawler.logformatter.ConciseLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# --- limits: what one hostile or broken page may cost -------------------------
+# The largest response read, after decompression too (HttpCompressionMiddleware
+# stops inflating a gzip bomb at this size): a larger one is abandoned and
+# counted as newscrawl/fetch_failed/too_large. News pages are well under 1 MB;
+# 8 MiB leaves room for pages with inline images or huge comment threads while
+# bounding what one page costs to parse. Sitemaps larger than this are refused too.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+# Larger responses are read but logged with a warning.
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
