@@ -77,7 +77,8 @@ REMOTE_CONTROL_ENABLED = False
 # A listing page yields about a dozen outputs.
 CONCURRENT_ITEMS = 8
 ITEM_PIPELINES = {
-    "pipelines.parse.ParsePipeline": 100,
+    # ParsePipeline, on a thread of its own (see the limits below).
+    "pipelines.threaded_parse.ThreadedParsePipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.normalize.NormalizePipeline": 300,
     "pipelines.dedupe.DedupePipeline": 400,
