@@ -118,3 +118,9 @@ FEED_EXPORT_ENCODING = "utf-8"
 DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
 # Larger responses are read but logged with a warning.
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+
+# Internal, not read from the environment: the project's `scrapy crawl` command
+# turns it on, so that only a crawl takes the archive's lock and writes a
+# crawl_runs row (newscrawl.crawler.lock_and_record), not `scrapy parse` or
+# `scrapy shell`.
+NEWSCRAWL_RECORD_RUN = False
