@@ -82,7 +82,9 @@ def article_page(
 
 def huge_page(size: int) -> Resource:
     """An article page of at least `size` bytes (different paragraphs, no compression)."""
-    count = size // 700 + 1  # a paragraph is about 700 bytes of UTF-8 Cyrillic
+    sample = paragraphs(100, seed=size)
+    per_paragraph = sum(len(p.encode()) for p in sample) // len(sample)
+    count = size // per_paragraph + 1
     return Resource(article_page("Величезна сторінка", paragraphs(count, seed=size)), HTML)
 
 

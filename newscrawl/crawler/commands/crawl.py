@@ -14,7 +14,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any, ClassVar
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 
@@ -23,17 +23,14 @@ EXPORTED_ITEM_CLASSES = ["newscrawl.items.Article"]
 
 
 class Command(ScrapyCrawlCommand):
-    default_settings: ClassVar[dict[str, Any]] = {
-        **ScrapyCrawlCommand.default_settings,
-        "NEWSCRAWL_RECORD_RUN": True,
-    }
-
     def process_options(self, args: list[str], opts: argparse.Namespace) -> None:
         given = list(opts.spargs)
         super().process_options(args, opts)
         opts.spargs.update(joined_spider_args(given))
         settings = self.settings
         assert settings is not None  # Scrapy sets them before it processes options
+        # Above the project's own False (a command's default_settings rank below it).
+        settings.set("NEWSCRAWL_RECORD_RUN", True, priority="cmdline")
         feeds = settings.getdict("FEEDS")
         if feeds:
             priority = settings.getpriority("FEEDS") or 0
