@@ -315,7 +315,7 @@ def test_o_exports_articles_and_scrapy_parse_shows_one_leaving_no_run(
             "-s",
             f"NEWSCRAWL_WARC_DIR={tmp_path / 'warc'}",
             f"{demo_mirror}{path}",
-        ],  # fmt: skip
+        ],
         cwd=REPO_ROOT,
         env=subprocess_env(),
         capture_output=True,
