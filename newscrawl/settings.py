@@ -77,7 +77,8 @@ REMOTE_CONTROL_ENABLED = False
 # A listing page yields about a dozen outputs.
 CONCURRENT_ITEMS = 8
 ITEM_PIPELINES = {
-    "pipelines.parse.ParsePipeline": 100,
+    # ParsePipeline, on a thread of its own (see the limits below).
+    "pipelines.threaded_parse.ThreadedParsePipeline": 100,
     "pipelines.validate.ValidatePipeline": 200,
     "pipelines.normalize.NormalizePipeline": 300,
     "pipelines.dedupe.DedupePipeline": 400,
@@ -107,3 +108,19 @@ DOWNLOADER_MIDDLEWARES = {"newscrawl.crawler.warc_capture.WarcCaptureMiddleware"
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newscrawl.crawler.logformatter.ConciseLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"
+
+# --- limits: what one hostile or broken page may cost -------------------------
+# The largest response read, after decompression too (HttpCompressionMiddleware
+# stops inflating a gzip bomb at this size): a larger one is abandoned and
+# counted as newscrawl/fetch_failed/too_large. News pages are well under 1 MB;
+# 8 MiB leaves room for pages with inline images or huge comment threads while
+# bounding what one page costs to parse. Sitemaps larger than this are refused too.
+DOWNLOAD_MAXSIZE = 8 * 1024 * 1024
+# Larger responses are read but logged with a warning.
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+
+# Internal, not read from the environment: the project's `scrapy crawl` command
+# turns it on, so that only a crawl takes the archive's lock and writes a
+# crawl_runs row (newscrawl.crawler.lock_and_record), not `scrapy parse` or
+# `scrapy shell`.
+NEWSCRAWL_RECORD_RUN = False

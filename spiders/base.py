@@ -18,12 +18,15 @@ import scrapy
 from parsel import Selector
 from scrapy.exceptions import (
     CannotResolveHostError,
+    DownloadCancelledError,
     DownloadConnectionRefusedError,
     DownloadTimeoutError,
+    IgnoreRequest,
     ResponseDataLossError,
 )
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.internet import defer
 from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
 
@@ -573,8 +576,23 @@ def _failure_reason(failure: Failure) -> tuple[str, str]:
         return "data_loss", "the connection closed before the whole page arrived (data loss)"
     if isinstance(error, DownloadTimeoutError | twisted_errors.TimeoutError):
         return "timeout", "timed out"
+    if _over_max_size(error):
+        return "too_large", "larger than DOWNLOAD_MAXSIZE (after decompression too)"
     if isinstance(error, CannotResolveHostError | twisted_errors.DNSLookupError):
         return "dns", "DNS lookup failed"
     if isinstance(error, DownloadConnectionRefusedError | twisted_errors.ConnectionRefusedError):
         return "connection_refused", "connection refused"
     return "other", f"{type(error).__name__}: {failure.getErrorMessage()}"
+
+
+def _over_max_size(error: BaseException | None) -> bool:
+    """Whether Scrapy gave up on a response for being larger than DOWNLOAD_MAXSIZE."""
+    # Scrapy has no exception of its own for it. The download handler cancels a
+    # body announced too large (DownloadCancelledError) or growing too large while
+    # it streams (Twisted's CancelledError, the only cancel it makes);
+    # HttpCompressionMiddleware ignores a body that inflates past it.
+    if isinstance(error, defer.CancelledError):
+        return True
+    if isinstance(error, DownloadCancelledError):
+        return "max size" in str(error)
+    return isinstance(error, IgnoreRequest) and "DOWNLOAD_MAXSIZE" in str(error)

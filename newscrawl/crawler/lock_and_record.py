@@ -6,6 +6,10 @@ hand-written cron line, would otherwise write into the archive beside a cron
 run and leave no row, so `newscrawl status` and the site-health query would not
 know it ran. `newscrawl crawl` sets `NEWSCRAWL_MANAGED_RUN` for its workers,
 and this extension then stays out of the way.
+
+Only a crawl is recorded: the project's `scrapy crawl` command turns on
+`NEWSCRAWL_RECORD_RUN`; `scrapy parse`, `scrapy shell` and `scrapy fetch` run
+spiders too, to look at pages, and leave neither a lock nor a row.
 """
 
 from __future__ import annotations
@@ -55,6 +59,8 @@ class DirectRun:
     def from_crawler(cls, crawler: Crawler) -> Self:
         if crawler.settings.getbool("NEWSCRAWL_MANAGED_RUN"):
             raise NotConfigured("newscrawl crawl locks and records its runs itself")
+        if not crawler.settings.getbool("NEWSCRAWL_RECORD_RUN"):
+            raise NotConfigured("only a crawl is recorded, not scrapy parse or scrapy shell")
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)

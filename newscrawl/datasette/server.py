@@ -49,11 +49,21 @@ LOCAL_SETTINGS: dict[str, str] = {"sql_time_limit_ms": "10000"}
 # A shared deployment: only canned queries and table browsing (no arbitrary
 # SQL, which also hides "View and edit SQL"), a time limit that keeps one
 # visitor from tying up the server, and no unbounded CSV streams.
+# Pages are small, so that a page of long articles stays small in memory: at most
+# 100 rows (even with _size=max), 20 by default, and no CSV over 10 MB. Datasette
+# builds a JSON page whole, and each of its rows may hold a body of up to
+# 500,000 characters (pipelines/validate.py).
+# The newscrawl plugin (newscrawl/datasette/plugin.py) hides file paths on a
+# server with arbitrary SQL off.
 PUBLIC_SETTINGS: dict[str, str] = {
     "default_allow_sql": "off",
     "sql_time_limit_ms": "1000",
     "allow_csv_stream": "off",
     "allow_download": "off",
+    "max_returned_rows": "100",
+    "default_page_size": "20",
+    "max_csv_mb": "10",
+    "truncate_cells_html": "2000",
 }
 
 

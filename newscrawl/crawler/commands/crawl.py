@@ -1,15 +1,25 @@
-"""`scrapy crawl` that keeps repeated spider arguments: ``-a feed=A -a feed=B``.
+"""`scrapy crawl` that keeps repeated spider arguments, exports articles, records its run.
 
-Scrapy's own command keeps only the last value of a repeated ``-a NAME=VALUE``. This
-one joins the values with commas, the form every newscrawl spider argument that
-takes several values accepts (``-a feed=A,B``), so both spellings mean the same.
+- Scrapy's own command keeps only the last value of a repeated ``-a NAME=VALUE``.
+  This one joins the values with commas, the form every newscrawl spider argument
+  that takes several values accepts (``-a feed=A,B``), so both spellings mean the same.
+- A feed export (``-o``/``-O FILE``, or FEEDS) holds only the articles: the spiders
+  also yield `CardViews` (view counts of listing cards), which are not articles. A
+  feed whose options name `item_classes` or an `item_filter` keeps its own choice.
+- It turns on NEWSCRAWL_RECORD_RUN, so a crawl, and no other Scrapy command
+  (`scrapy parse`, `scrapy shell`), takes the archive's lock and writes a
+  `crawl_runs` row (newscrawl.crawler.lock_and_record).
 """
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+
+# What a feed exports unless its options say otherwise.
+EXPORTED_ITEM_CLASSES = ["newscrawl.items.Article"]
 
 
 class Command(ScrapyCrawlCommand):
@@ -17,6 +27,26 @@ class Command(ScrapyCrawlCommand):
         given = list(opts.spargs)
         super().process_options(args, opts)
         opts.spargs.update(joined_spider_args(given))
+        settings = self.settings
+        assert settings is not None  # Scrapy sets them before it processes options
+        # Above the project's own False (a command's default_settings rank below it).
+        settings.set("NEWSCRAWL_RECORD_RUN", True, priority="cmdline")
+        feeds = settings.getdict("FEEDS")
+        if feeds:
+            priority = settings.getpriority("FEEDS") or 0
+            settings.set("FEEDS", articles_only(feeds), priority=priority)
+
+
+def articles_only(feeds: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The FEEDS setting with `item_classes` set to articles in every feed that chose
+    neither item classes nor an item filter."""
+    chosen: dict[str, dict[str, Any]] = {}
+    for uri, options in feeds.items():
+        options = dict(options or {})
+        if "item_classes" not in options and "item_filter" not in options:
+            options["item_classes"] = list(EXPORTED_ITEM_CLASSES)
+        chosen[str(uri)] = options
+    return chosen
 
 
 def joined_spider_args(pairs: list[str]) -> dict[str, str]:
