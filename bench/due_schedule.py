@@ -1,0 +1,174 @@
+"""Does one `newscrawl crawl --due` cron line keep every outlet on its interval?
+
+    python3 bench/due_schedule.py [--outlets 20] [--hours 2] [--step 5] [--keep DIR]
+
+It serves N made-up outlets (`newscrawl.testing.outlets`), each on its own loopback
+address (127.0.0.2, 127.0.0.3, ...) with an RSS feed and two article pages, with
+intervals of 15m, 30m, 1h and 2h in turn, declared in a sources file without the
+bundled catalogue, UNN or Pravda. It then plays cron: every STEP minutes of a
+simulated span of HOURS it runs the real ``newscrawl crawl --due -q`` with the
+clock fixed at that minute (NEWSCRAWL_NOW), and reads the crawl_runs table.
+
+It prints, per outlet, the crawls, the shortest gap between two runs divided by the
+interval (target: at least 1, never twice within an interval) and the longest wait
+divided by the interval (a gap between runs, or from the last run to the end of the
+span; target: at most 2). Then whether every outlet was crawled at each cron step at
+which it was due (its interval passed since its last run, or it never ran), worked
+out here from the runs, apart from newscrawl's own schedule, and the real time the
+invocations took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO_ROOT))
+
+from newscrawl.sites.sources import interval_of  # noqa: E402
+from newscrawl.testing.outlets import OutletSpec, serve_outlets, sources_toml  # noqa: E402
+
+START = datetime(2024, 7, 1, 6, 0, tzinfo=UTC)
+INTERVALS = ("15m", "30m", "1h", "2h")
+MIN_GAP_TARGET = 1.0
+MAX_WAIT_TARGET = 2.0
+FAST = [
+    "-s", "AUTOTHROTTLE_ENABLED=False", "-s", "DOWNLOAD_DELAY=0", "-s", "ROBOTSTXT_OBEY=False"
+]  # fmt: skip
+
+
+def newscrawl() -> str:
+    """The console script beside this interpreter, else the one on PATH."""
+    script = Path(sys.executable).parent / "newscrawl"
+    return str(script) if script.exists() else "newscrawl"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--outlets", type=int, default=20)
+    parser.add_argument("--hours", type=float, default=2.0, help="the simulated span")
+    parser.add_argument("--step", type=int, default=5, help="minutes between cron runs")
+    parser.add_argument("--keep", type=Path, help="keep the archive and logs here")
+    args = parser.parse_args(argv)
+    specs = [
+        OutletSpec(f"outlet{n:02d}", INTERVALS[n % len(INTERVALS)], f"127.0.0.{n + 2}")
+        for n in range(args.outlets)
+    ]
+    steps = [
+        START + timedelta(minutes=minute)
+        for minute in range(0, int(args.hours * 60) + 1, args.step)
+    ]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSCRAWL_")}
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
+        db = folder / "news.db"
+        for path in folder.glob("news.db*"):
+            path.unlink()
+        seconds: list[float] = []
+        failed: list[tuple[datetime, int, str]] = []
+        with serve_outlets(specs, START - timedelta(hours=1)) as mirrors:
+            (folder / "sources.toml").write_text(sources_toml(specs, mirrors), encoding="utf-8")
+            for n, now in enumerate(steps):
+                command = [newscrawl(), "crawl", "--due", "--db", str(db), "-q", *FAST]
+                began = time.perf_counter()
+                done = subprocess.run(
+                    command,
+                    env={**env, "NEWSCRAWL_NOW": now.isoformat()},
+                    capture_output=True,
+                    text=True,
+                    check=False,
+                )
+                seconds.append(time.perf_counter() - began)
+                if done.returncode:
+                    failed.append((now, done.returncode, done.stderr.strip()[-300:]))
+                print(f"  cron {n + 1}/{len(steps)} at {now:%H:%M}: exit {done.returncode}, "
+                      f"{seconds[-1]:.1f} s", file=sys.stderr, flush=True)  # fmt: skip
+        with sqlite3.connect(db) as conn:
+            runs = conn.execute(
+                "SELECT spider, started_at, finish_reason FROM crawl_runs ORDER BY id"
+            ).fetchall()
+    return report(specs, steps, runs, seconds, failed, args)
+
+
+def report(
+    specs: list[OutletSpec],
+    steps: list[datetime],
+    runs: list[tuple[str, str, str]],
+    seconds: list[float],
+    failed: list[tuple[datetime, int, str]],
+    args: argparse.Namespace,
+) -> int:
+    """Print the per-outlet table and the verdicts; 0 when every target is met, else 1."""
+    starts: dict[str, list[datetime]] = {spec.name: [] for spec in specs}
+    for spider, started_at, _ in runs:
+        starts.setdefault(spider, []).append(datetime.fromisoformat(started_at))
+    missed, extra = due_check(specs, steps, starts)
+    end = steps[-1]
+    print(f"\ndue_schedule: {len(specs)} outlets, cron every {args.step} min over "
+          f"{args.hours:g} simulated hours ({len(steps)} real `newscrawl crawl --due` runs, "
+          f"{len(runs)} outlet crawls); {os.cpu_count()} cores")  # fmt: skip
+    print(f"\n{'outlet':<10} {'interval':>8} {'crawls':>6} {'min gap/interval':>17} "
+          f"{'max wait/interval':>18}")  # fmt: skip
+    worst_gap, worst_wait = float("inf"), 0.0
+    for spec in specs:
+        interval = interval_of(spec.interval)
+        times = starts[spec.name]
+        gaps = [(b - a) / interval for a, b in pairwise(times)]
+        waits = [*gaps, (end - times[-1]) / interval] if times else [float("inf")]
+        min_gap = min(gaps) if gaps else float("inf")
+        worst_gap, worst_wait = min(worst_gap, min_gap), max(worst_wait, max(waits))
+        shown_gap = f"{min_gap:.2f}" if gaps else "-"
+        print(f"{spec.name:<10} {spec.interval:>8} {len(times):>6} {shown_gap:>17} "
+              f"{max(waits):>18.2f}")  # fmt: skip
+    reasons = sorted({reason for _, _, reason in runs})
+    print(f"\nfinish reasons: {', '.join(reasons)}")
+    print(f"min gap / interval over all outlets: {worst_gap:.2f} (target >= {MIN_GAP_TARGET:g}: "
+          f"{'met' if worst_gap >= MIN_GAP_TARGET else 'MISSED'})")  # fmt: skip
+    waited = "met" if worst_wait <= MAX_WAIT_TARGET else "MISSED"
+    print(f"max wait / interval over all outlets: {worst_wait:.2f} (target <= "
+          f"{MAX_WAIT_TARGET:g}: {waited})")  # fmt: skip
+    print(f"every due outlet crawled at its cron step: {'yes' if not missed else 'NO'} "
+          f"({len(missed)} due but not crawled, {len(extra)} crawled but not due)")  # fmt: skip
+    for now, name in [*missed, *extra][:10]:
+        print(f"  {now:%H:%M} {name}")
+    print(f"real time per `crawl --due`: mean {sum(seconds) / len(seconds):.1f} s, "
+          f"max {max(seconds):.1f} s, total {sum(seconds):.0f} s")  # fmt: skip
+    for now, code, stderr in failed:
+        print(f"  {now:%H:%M} exit {code}: {stderr}")
+    good = worst_gap >= MIN_GAP_TARGET and worst_wait <= MAX_WAIT_TARGET
+    return 0 if good and not missed and not extra and not failed else 1
+
+
+def due_check(
+    specs: list[OutletSpec], steps: list[datetime], starts: dict[str, list[datetime]]
+) -> tuple[list[tuple[datetime, str]], list[tuple[datetime, str]]]:
+    """The (step, outlet) pairs due but not crawled, and crawled but not due, from the runs."""
+    missed: list[tuple[datetime, str]] = []
+    extra: list[tuple[datetime, str]] = []
+    for spec in specs:
+        interval = interval_of(spec.interval)
+        crawled = set(starts[spec.name])
+        last: datetime | None = None
+        for now in steps:
+            is_due = last is None or now - last >= interval
+            if is_due and now not in crawled:
+                missed.append((now, spec.name))
+            if now in crawled and not is_due:
+                extra.append((now, spec.name))
+            if now in crawled:
+                last = now
+    return sorted(missed), sorted(extra)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
