@@ -28,9 +28,10 @@ CRAWL_EXIT_CODES = """\
   */5 * * * * newscrawl crawl --due --db /srv/news/news.db -q
 An outlet stopped by the budget (finish reason closespider_timeout) exits 0 and
 continues its walk next time; outlets not started are left for the next run.
+With -q, --due says nothing when another run holds the lock (it still exits 75).
 
 exit codes (with several spiders, that of the first spider that did not exit 0):
-  0   every spider finished normally
+  0   every spider finished normally (under --due: or was stopped by its budget)
   1   a spider stopped for another reason than "finished" (archive_error, shutdown, ...)
   2   usage error: unknown spider, malformed -a/-s value
   3   failed to start: the archive cannot be opened, or the spider rejected its arguments
@@ -215,7 +216,14 @@ def crawl_due(
     ]
     schedule = _DueSchedule(outlets, Path(settings["NEWSCRAWL_DB"]), settings, allowance)
     code, results = crawl_outcome(
-        schedule.due_names, spider_args, overrides, quiet=quiet, time_limit=schedule.time_limit
+        schedule.due_names,
+        spider_args,
+        overrides,
+        quiet=quiet,
+        time_limit=schedule.time_limit,
+        # Every cron step that meets a run still in its budget would mail this; an
+        # outlet that is never crawled shows in `newscrawl status` instead.
+        quiet_when_locked=quiet,
     )
     if schedule.due is None or quiet:  # the lock was held, or the archive failed
         return code
@@ -303,10 +311,12 @@ def crawl_outcome(
     quiet: bool = False,
     resume: str | None = None,
     time_limit: Callable[[str], float | None] | None = None,
+    quiet_when_locked: bool = False,
 ) -> tuple[int, list[CrawlResult]]:
     """Run the spiders, printing a summary line each; the exit code and the results.
 
-    `names` and `time_limit` are as `newscrawl.runs.runner.crawl_spiders` takes them.
+    `names` and `time_limit` are as `newscrawl.runs.runner.crawl_spiders` takes them;
+    `quiet_when_locked` exits 75 without a word when another run holds the lock.
     """
     from newscrawl.runs.clock import current_time
     from newscrawl.runs.lock import LockHeld
@@ -338,7 +348,8 @@ def crawl_outcome(
         print(f"newscrawl: {exc}", file=sys.stderr)
         return int(ExitCode.FAILED_TO_START), []
     except LockHeld as exc:
-        print(f"newscrawl: {exc}; not starting", file=sys.stderr)
+        if not quiet_when_locked:
+            print(f"newscrawl: {exc}; not starting", file=sys.stderr)
         return int(ExitCode.LOCKED), []
     except OSError as exc:  # the log folder cannot be created, for one
         print(f"newscrawl: cannot crawl: {exc}", file=sys.stderr)
