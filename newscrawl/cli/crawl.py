@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         return _usage_error("give spider names or --all, not both")
     names = site_spider_names(settings) if args.all else list(dict.fromkeys(args.spiders))
     if not names:
-        return _usage_error(f"name a spider or give --all; spiders: {', '.join(known)}")
+        return _usage_error(f"name a spider, or give --all or --due; spiders: {', '.join(known)}")
     unknown = [name for name in names if name not in known]
     if unknown:
         return _usage_error(
