@@ -1,13 +1,15 @@
 """Does one `newscrawl crawl --due` cron line keep every outlet on its interval?
 
-    python3 bench/due_schedule.py [--outlets 20] [--hours 2] [--step 5] [--keep DIR]
+    python3 bench/due_schedule.py [--outlets 20] [--hours 2] [--step 5] [--budget 20s] [--keep DIR]
 
 It serves N made-up outlets (`newscrawl.testing.outlets`), each on its own loopback
 address (127.0.0.2, 127.0.0.3, ...) with an RSS feed and two article pages, with
 intervals of 15m, 30m, 1h and 2h in turn, declared in a sources file without the
 bundled catalogue, UNN or Pravda. It then plays cron: every STEP minutes of a
 simulated span of HOURS it runs the real ``newscrawl crawl --due -q`` with the
-clock fixed at that minute (NEWSCRAWL_NOW), and reads the crawl_runs table.
+clock fixed at that minute (NEWSCRAWL_NOW), and reads the crawl_runs table. With
+``--budget`` each run gets that time budget (real time): a tight one leaves due
+outlets over for later steps, which then wait longer than their interval.
 
 It prints, per outlet, the crawls, the shortest gap between two runs divided by the
 interval (target: at least 1, never twice within an interval) and the longest wait
@@ -57,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outlets", type=int, default=20)
     parser.add_argument("--hours", type=float, default=2.0, help="the simulated span")
     parser.add_argument("--step", type=int, default=5, help="minutes between cron runs")
+    parser.add_argument("--budget", help="each run's --budget (default: NEWSCRAWL_DUE_BUDGET)")
     parser.add_argument("--keep", type=Path, help="keep the archive and logs here")
     args = parser.parse_args(argv)
     specs = [
@@ -80,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             (folder / "sources.toml").write_text(sources_toml(specs, mirrors), encoding="utf-8")
             for n, now in enumerate(steps):
                 command = [newscrawl(), "crawl", "--due", "--db", str(db), "-q", *FAST]
+                command += ["--budget", args.budget] if args.budget else []
                 began = time.perf_counter()
                 done = subprocess.run(
                     command,
@@ -114,7 +118,8 @@ def report(
         starts.setdefault(spider, []).append(datetime.fromisoformat(started_at))
     missed, extra = due_check(specs, steps, starts)
     end = steps[-1]
-    print(f"\ndue_schedule: {len(specs)} outlets, cron every {args.step} min over "
+    budget = f"--budget {args.budget}" if args.budget else "the default budget"
+    print(f"\ndue_schedule: {len(specs)} outlets, cron every {args.step} min, {budget}, over "
           f"{args.hours:g} simulated hours ({len(steps)} real `newscrawl crawl --due` runs, "
           f"{len(runs)} outlet crawls); {os.cpu_count()} cores")  # fmt: skip
     print(f"\n{'outlet':<10} {'interval':>8} {'crawls':>6} {'min gap/interval':>17} "
