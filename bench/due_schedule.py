@@ -14,10 +14,10 @@ outlets over for later steps, which then wait longer than their interval.
 It prints, per outlet, the crawls, the shortest gap between two runs divided by the
 interval (target: at least 1, never twice within an interval) and the longest wait
 divided by the interval (a gap between runs, or from the last run to the end of the
-span; target: at most 2). Then whether every outlet was crawled at each cron step at
-which it was due (its interval passed since its last run, or it never ran), worked
-out here from the runs, apart from newscrawl's own schedule, and the real time the
-invocations took.
+span; target: at most 2). Then whether every outlet that fell due (its interval
+passed since its last run, or it never ran) was crawled, and how many steps later,
+worked out here from the runs, apart from newscrawl's own schedule; and the real time
+the invocations took.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
@@ -116,7 +117,7 @@ def report(
     starts: dict[str, list[datetime]] = {spec.name: [] for spec in specs}
     for spider, started_at, _ in runs:
         starts.setdefault(spider, []).append(datetime.fromisoformat(started_at))
-    missed, extra = due_check(specs, steps, starts)
+    check = due_check(specs, steps, starts)
     end = steps[-1]
     budget = f"--budget {args.budget}" if args.budget else "the default budget"
     print(f"\ndue_schedule: {len(specs)} outlets, cron every {args.step} min, {budget}, over "
@@ -142,37 +143,62 @@ def report(
     waited = "met" if worst_wait <= MAX_WAIT_TARGET else "MISSED"
     print(f"max wait / interval over all outlets: {worst_wait:.2f} (target <= "
           f"{MAX_WAIT_TARGET:g}: {waited})")  # fmt: skip
-    print(f"every due outlet crawled at its cron step: {'yes' if not missed else 'NO'} "
-          f"({len(missed)} due but not crawled, {len(extra)} crawled but not due)")  # fmt: skip
-    for now, name in [*missed, *extra][:10]:
-        print(f"  {now:%H:%M} {name}")
+    on_time = sum(1 for delay in check.delays if not delay)
+    latest = max(check.delays, default=timedelta(0))
+    print(f"every due outlet crawled: {'yes' if not check.never else 'NO'} "
+          f"({on_time} of {len(check.delays)} crawls at the step the outlet fell due, the "
+          f"latest {latest.total_seconds() / 60:.0f} min after; {len(check.never)} due outlets "
+          f"never crawled; {len(check.extra)} crawls of an outlet not due)")  # fmt: skip
+    for name, since in check.never[:10]:
+        print(f"  never crawled: {name}, due since {since:%H:%M}")
+    for now, name in check.extra[:10]:
+        print(f"  not due: {name} at {now:%H:%M}")
     print(f"real time per `crawl --due`: mean {sum(seconds) / len(seconds):.1f} s, "
           f"max {max(seconds):.1f} s, total {sum(seconds):.0f} s")  # fmt: skip
     for now, code, stderr in failed:
         print(f"  {now:%H:%M} exit {code}: {stderr}")
     good = worst_gap >= MIN_GAP_TARGET and worst_wait <= MAX_WAIT_TARGET
-    return 0 if good and not missed and not extra and not failed else 1
+    return 0 if good and not check.never and not check.extra and not failed else 1
+
+
+@dataclass
+class DueCheck:
+    """Each outlet's crawls against the cron steps at which it was due, worked out here."""
+
+    # (step, outlet) crawled at a step at which it was not due: twice within its interval.
+    extra: list[tuple[datetime, str]] = field(default_factory=list)
+    # (outlet, when it fell due) never crawled by the end of the span.
+    never: list[tuple[str, datetime]] = field(default_factory=list)
+    # How long after falling due each crawl came: 0 at its own step, longer when a
+    # budget left it over.
+    delays: list[timedelta] = field(default_factory=list)
 
 
 def due_check(
     specs: list[OutletSpec], steps: list[datetime], starts: dict[str, list[datetime]]
-) -> tuple[list[tuple[datetime, str]], list[tuple[datetime, str]]]:
-    """The (step, outlet) pairs due but not crawled, and crawled but not due, from the runs."""
-    missed: list[tuple[datetime, str]] = []
-    extra: list[tuple[datetime, str]] = []
+) -> DueCheck:
+    """Replay the steps: when each outlet fell due (never run, or its interval passed since
+    its last run) and when it was crawled."""
+    check = DueCheck()
     for spec in specs:
         interval = interval_of(spec.interval)
         crawled = set(starts[spec.name])
         last: datetime | None = None
+        due_since: datetime | None = None
         for now in steps:
             is_due = last is None or now - last >= interval
-            if is_due and now not in crawled:
-                missed.append((now, spec.name))
-            if now in crawled and not is_due:
-                extra.append((now, spec.name))
+            if is_due and due_since is None:
+                # It fell due at the first step at or after its due time.
+                due_since = now
             if now in crawled:
-                last = now
-    return sorted(missed), sorted(extra)
+                if not is_due or due_since is None:
+                    check.extra.append((now, spec.name))
+                else:
+                    check.delays.append(now - due_since)
+                last, due_since = now, None
+        if due_since is not None and due_since < steps[-1]:
+            check.never.append((spec.name, due_since))
+    return check
 
 
 if __name__ == "__main__":
