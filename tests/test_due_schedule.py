@@ -1,12 +1,16 @@
 """The `crawl --due` schedule (newscrawl/runs/due.py): which outlets are due, in what order,
-and how the time budget turns into each outlet's time limit. Pure functions, no crawling."""
+and how the time budget turns into each outlet's time limit; how a stop by the budget is
+judged, and the last run starts the schedule reads. No crawling."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from newscrawl.archive import Archive
+from newscrawl.archive.queries import last_run_starts
 from newscrawl.runs.due import (
     BUDGET_FLOOR,
     DueOutlet,
@@ -15,6 +19,7 @@ from newscrawl.runs.due import (
     next_due_outlet,
     spider_time_limit,
 )
+from newscrawl.runs.verdict import BUDGET_FINISH_REASON, CrawlResult, ExitCode
 
 NOW = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
 M15, M30, H1 = timedelta(minutes=15), timedelta(minutes=30), timedelta(hours=1)
@@ -85,3 +90,37 @@ def test_each_outlet_gets_the_budget_left_at_least_the_floor_and_none_once_spent
     assert spider_time_limit(budget, budget + timedelta(seconds=1)) is None
     # A budget under the floor is a limit of its own.
     assert spider_time_limit(timedelta(seconds=5), timedelta(seconds=1)) == 5
+
+
+def test_a_stop_by_the_budget_is_no_failure_but_keeps_its_finish_reason(tmp_path: Path) -> None:
+    stats = {
+        "finish_reason": BUDGET_FINISH_REASON,
+        "downloader/response_status_count/200": 3,
+        "newscrawl/articles_new": 2,
+    }
+    budgeted = CrawlResult("alpha", tmp_path / "news.db", stats=dict(stats), budgeted=True)
+    assert budgeted.verdict() == (ExitCode.OK, "")
+    assert (budgeted.run_row()["finish_reason"], budgeted.run_row()["exit_code"]) == (
+        "closespider_timeout",
+        0,
+    )
+    # The same stop without a budget (-s CLOSESPIDER_TIMEOUT=...) did not finish its job.
+    unbudgeted = CrawlResult("alpha", tmp_path / "news.db", stats=dict(stats))
+    assert unbudgeted.verdict()[0] == ExitCode.NOT_FINISHED
+    # A budgeted run that fetched nothing at all is still judged so.
+    silent = CrawlResult(
+        "alpha", tmp_path / "news.db", stats={"finish_reason": BUDGET_FINISH_REASON}, budgeted=True
+    )
+    assert silent.verdict()[0] == ExitCode.NOTHING_FETCHED
+
+
+def test_last_run_starts_are_each_spiders_latest(tmp_path: Path) -> None:
+    with Archive(tmp_path / "news.db") as archive:
+        for spider, started in [("a", NOW - H1), ("a", NOW), ("b", NOW - M15), ("a", NOW - M30)]:
+            archive.record_run(
+                CrawlResult(
+                    "x", tmp_path, stats={"finish_reason": "finished"}, started_at=started
+                ).run_row()
+                | {"spider": spider}
+            )
+        assert last_run_starts(archive.db) == {"a": NOW, "b": NOW - M15}
