@@ -35,6 +35,10 @@ NEWSCRAWL_REVISITS = os.environ.get("NEWSCRAWL_REVISITS", "24h:0,7d:1d,30d:7d")
 # stay due for the next run. 0: no limit. For a busy site crawled every few
 # minutes, where "every run while under 24 hours" means its whole day each run.
 NEWSCRAWL_MAX_REVISITS = int(os.environ.get("NEWSCRAWL_MAX_REVISITS", "0"))
+# The time `newscrawl crawl --due` may spend per run ("10m", "1h", "90s"; --budget).
+# Outlets are started only while it lasts, each stopped when it runs out, so one
+# slow outlet cannot keep the others waiting; those left over go first next run.
+NEWSCRAWL_DUE_BUDGET = os.environ.get("NEWSCRAWL_DUE_BUDGET", "10m")
 # Fix the crawl's clock (ISO 8601), for tests and replays; empty means the real time.
 NEWSCRAWL_NOW = os.environ.get("NEWSCRAWL_NOW", "")
 # `newscrawl crawl` exits non-zero when a spider logs more ERROR lines than this.

@@ -136,6 +136,33 @@ def test_a_failed_last_run_is_flagged(tmp_path: Path) -> None:
     assert "exit 5 (finished)" in next(line for line in lines if line.startswith("unn.ua"))
 
 
+def test_an_outlet_whose_last_run_is_older_than_twice_its_interval_is_flagged(
+    tmp_path: Path,
+) -> None:
+    # UNN is crawled every 30 minutes; its last run, 2 h 10 m ago, means nothing runs it.
+    db = _archive_with(tmp_path, [_run(NOW - timedelta(hours=2, minutes=10), 12)])
+    code, lines = _status(db)
+    assert code == 1
+    assert (
+        "FLAG unn.ua: last run 2h 10m ago, its interval is 30m (is `crawl --due` in cron?)"
+    ) in lines
+    # The enabled outlets that never ran are listed, not flagged.
+    (never,) = [line for line in lines if line.startswith("Enabled outlets never crawled: ")]
+    assert "pravda" in never and "unn" not in never.split(": ", 1)[1].split(", ")
+    assert sum(line.startswith("FLAG") for line in lines) == 1
+
+
+def test_an_outlet_switched_off_is_not_flagged_for_its_old_runs(tmp_path: Path) -> None:
+    db = _archive_with(tmp_path, [_run(NOW - timedelta(days=3), 12)])
+    (tmp_path / "sources.toml").write_text(
+        "catalogue = false\n[outlets.unn]\nenabled = false\n[outlets.pravda]\nenabled = false\n",
+        encoding="utf-8",
+    )
+    code, lines = _status(db)
+    assert code == 0, lines
+    assert not any(line.startswith("Enabled outlets never crawled") for line in lines)
+
+
 def test_status_of_an_archive_without_runs_or_without_a_file(
     tmp_path: Path, newscrawl_in_process: NewscrawlInProcess
 ) -> None:

@@ -37,6 +37,7 @@ __all__ = [
     "last_article_id",
     "last_recorded_run",
     "last_run_of",
+    "last_run_starts",
     "links_differ",
     "most_viewed",
     "parsers_of_urls",
@@ -269,6 +270,17 @@ def last_run_of(db: Database, spider: str) -> dict[str, Any] | None:
         ),
         None,
     )
+
+
+def last_run_starts(db: Database) -> dict[str, datetime]:
+    """Each spider's latest recorded run start, by spider name (spiders that never ran lack one)."""
+    starts: dict[str, datetime] = {}
+    for spider, started_at in db.execute(
+        "SELECT spider, max(started_at) FROM crawl_runs WHERE started_at IS NOT NULL "
+        "GROUP BY spider"
+    ).fetchall():
+        starts[str(spider)] = parsed_instant(str(started_at))
+    return starts
 
 
 def runs_of_spider_since(db: Database, spider: str, since: datetime) -> list[dict[str, Any]]:

@@ -4,20 +4,34 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newscrawl.cli.options import Subcommands, add_db_option
 from newscrawl.errors import ArchiveError
 
 if TYPE_CHECKING:
+    from scrapy.settings import BaseSettings
+
+    from newscrawl.runs.due import DueOutlet
     from newscrawl.runs.verdict import CrawlResult
 
 # Kept in step with newscrawl.runs.verdict.ExitCode (a test checks), without
 # importing Scrapy just to print --help.
 CRAWL_EXIT_CODES = """\
+--due crawls the enabled outlets whose interval has passed since their last run
+(never-run first, then oldest last run first), within a time budget per run
+(--budget, default NEWSCRAWL_DUE_BUDGET): one cron line for every outlet,
+  */5 * * * * newscrawl crawl --due --db /srv/news/news.db -q
+An outlet stopped by the budget (finish reason closespider_timeout) exits 0 and
+continues its walk next time; outlets not started are left for the next run.
+With -q, --due says nothing when another run holds the lock (it still exits 75).
+
 exit codes (with several spiders, that of the first spider that did not exit 0):
-  0   every spider finished normally
+  0   every spider finished normally (under --due: or was stopped by its budget)
   1   a spider stopped for another reason than "finished" (archive_error, shutdown, ...)
   2   usage error: unknown spider, malformed -a/-s value
   3   failed to start: the archive cannot be opened, or the spider rejected its arguments
@@ -54,6 +68,22 @@ def add_subparser(commands: Subcommands) -> None:
         "--all",
         action="store_true",
         help="run every site's spider, in name order (not the generic 'news', which needs -a)",
+    )
+    crawl.add_argument(
+        "--due",
+        action="store_true",
+        help=(
+            "run the enabled outlets that are due (their interval has passed since their "
+            "last run), oldest last run first; SPIDER names, if given, narrow them down"
+        ),
+    )
+    crawl.add_argument(
+        "--budget",
+        metavar="DURATION",
+        help=(
+            "with --due: start outlets only within this much time (10m, 1h, 90s), each "
+            "stopped when it runs out (default: $NEWSCRAWL_DUE_BUDGET or 10m)"
+        ),
     )
     crawl.add_argument(
         "-q", "--quiet", action="store_true", help="print only errors (for cron mail)"
@@ -95,12 +125,30 @@ def run(args: argparse.Namespace) -> int:
     if args.db:
         overrides["NEWSCRAWL_DB"] = args.db
     settings = project_settings(overrides)
+    if args.due and args.all:
+        return _usage_error("give --due or --all, not both")
+    if args.budget is not None and not args.due:
+        return _usage_error("--budget goes with --due")
+    if args.due and args.resume:
+        return _usage_error("--resume works with one spider at a time, not with --due")
+    from newscrawl.crawler.commands.crawl import joined_spider_args
+
+    # A repeated -a NAME=VALUE adds values (-a feed=A -a feed=B), as with `scrapy crawl`.
+    spider_args = {**_pairs(args.spider_args, "-a"), **joined_spider_args(args.spider_args)}
+    if args.due:
+        return crawl_due(
+            list(dict.fromkeys(args.spiders)),
+            spider_args,
+            overrides,
+            budget=args.budget or settings.get("NEWSCRAWL_DUE_BUDGET"),
+            quiet=args.quiet,
+        )
     known = spider_names(settings)
     if args.all and args.spiders:
         return _usage_error("give spider names or --all, not both")
     names = site_spider_names(settings) if args.all else list(dict.fromkeys(args.spiders))
     if not names:
-        return _usage_error(f"name a spider or give --all; spiders: {', '.join(known)}")
+        return _usage_error(f"name a spider, or give --all or --due; spiders: {', '.join(known)}")
     unknown = [name for name in names if name not in known]
     if unknown:
         return _usage_error(
@@ -108,10 +156,6 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.resume and len(names) > 1:
         return _usage_error("--resume works with one spider at a time")
-    from newscrawl.crawler.commands.crawl import joined_spider_args
-
-    # A repeated -a NAME=VALUE adds values (-a feed=A -a feed=B), as with `scrapy crawl`.
-    spider_args = {**_pairs(args.spider_args, "-a"), **joined_spider_args(args.spider_args)}
     code, _ = crawl_outcome(names, spider_args, overrides, quiet=args.quiet, resume=args.resume)
     return code
 
@@ -132,15 +176,148 @@ def _usage_error(message: str) -> int:
     return 2
 
 
+def crawl_due(
+    wanted: Sequence[str],
+    spider_args: dict[str, str],
+    overrides: dict[str, str],
+    *,
+    budget: str,
+    quiet: bool = False,
+) -> int:
+    """`crawl --due`: run the due outlets (among `wanted`, if any) within `budget`.
+
+    Returns the exit code: 2 for an unknown or disabled name or a bad budget,
+    else that of `crawl_outcome`, where a stop by the budget counts as 0.
+    """
+    from newscrawl.errors import SourcesError
+    from newscrawl.runs.clock import current_time
+    from newscrawl.runs.due import budget_of
+    from newscrawl.runs.project import project_settings
+    from newscrawl.sites.registry import registry_of_settings
+
+    settings = project_settings(overrides)
+    try:
+        allowance = budget_of(budget)
+        current_time(settings.get("NEWSCRAWL_NOW"))
+        registry = registry_of_settings(settings)
+    except (ValueError, SourcesError) as exc:
+        return _usage_error(str(exc))
+    for name in wanted:
+        site = registry.named(name)
+        if site is None:
+            enabled = ", ".join(site.name for site in registry.enabled())
+            return _usage_error(f"no outlet named {name!r}; enabled outlets: {enabled}")
+        if not site.enabled:
+            return _usage_error(f"the outlet {name!r} is switched off (enabled = false)")
+    outlets = [
+        (site.name, site.interval)
+        for site in registry.enabled()
+        if not wanted or site.name in wanted
+    ]
+    schedule = _DueSchedule(outlets, Path(settings["NEWSCRAWL_DB"]), settings, allowance)
+    code, results = crawl_outcome(
+        schedule.due_names,
+        spider_args,
+        overrides,
+        quiet=quiet,
+        time_limit=schedule.time_limit,
+        # Every cron step that meets a run still in its budget would mail this; an
+        # outlet that is never crawled shows in `newscrawl status` instead.
+        quiet_when_locked=quiet,
+    )
+    if schedule.due is None or quiet:  # the lock was held, or the archive failed
+        return code
+    if not schedule.due:
+        print(schedule.nothing_due_line(), flush=True)
+    left = schedule.left_over(results)
+    if left:
+        noun = "outlet" if len(left) == 1 else "outlets"
+        print(
+            f"time budget of {budget} spent: {len(left)} due {noun} left for the next run: "
+            + ", ".join(left),
+            flush=True,
+        )
+    return code
+
+
+class _DueSchedule:
+    """The schedule of one `crawl --due`: what is due, read under the lock, and the budget."""
+
+    def __init__(
+        self,
+        outlets: Sequence[tuple[str, timedelta]],
+        db_path: Path,
+        settings: BaseSettings,
+        budget: timedelta,
+    ) -> None:
+        self.outlets = outlets
+        self.db_path = db_path
+        self.settings = settings
+        self.budget = budget
+        self.started = time.monotonic()
+        # Each outlet's last run start; set with `due` when the lock is held.
+        self.last_started: dict[str, datetime] = {}
+        self.due: list[DueOutlet] | None = None
+        self.budget_spent = False
+
+    def due_names(self) -> list[str]:
+        """The due outlets' names in crawl order, read from the archive (under its lock)."""
+        from newscrawl.archive import Archive
+        from newscrawl.archive.queries import last_run_starts
+        from newscrawl.runs.clock import current_time
+        from newscrawl.runs.due import due_outlets
+
+        with Archive(self.db_path, read_only=True) as archive:
+            self.last_started = last_run_starts(archive.db)
+        now = current_time(self.settings.get("NEWSCRAWL_NOW"))
+        self.due = due_outlets(self.outlets, self.last_started, now)
+        # The budget is real time, whatever NEWSCRAWL_NOW says: it is counted from
+        # the moment the lock is held, when the crawling can begin.
+        self.started = time.monotonic()
+        return [outlet.name for outlet in self.due]
+
+    def time_limit(self, name: str) -> float | None:
+        """The next outlet's CLOSESPIDER_TIMEOUT in seconds; None once the budget is spent."""
+        from newscrawl.runs.due import spider_time_limit
+
+        limit = spider_time_limit(self.budget, timedelta(seconds=time.monotonic() - self.started))
+        self.budget_spent = limit is None
+        return limit
+
+    def left_over(self, results: Sequence[CrawlResult]) -> list[str]:
+        """The due outlets the spent budget kept from starting, in crawl order."""
+        if not self.budget_spent or self.due is None:
+            return []
+        ran = {result.spider for result in results}
+        return [outlet.name for outlet in self.due if outlet.name not in ran]
+
+    def nothing_due_line(self) -> str:
+        """ "nothing is due; next: NAME at TIME", the outlet that falls due first."""
+        from newscrawl.runs.due import next_due_outlet
+
+        upcoming = next_due_outlet(self.outlets, self.last_started)
+        if upcoming is None:
+            return "nothing is due; no outlet is enabled"
+        due_at = upcoming.due_at()
+        when = due_at.isoformat(timespec="seconds") if due_at is not None else "once"
+        return f"nothing is due; next: {upcoming.name} at {when}"
+
+
 def crawl_outcome(
-    names: Sequence[str],
+    names: Sequence[str] | Callable[[], Sequence[str]],
     spider_args: dict[str, str],
     overrides: dict[str, str],
     *,
     quiet: bool = False,
     resume: str | None = None,
+    time_limit: Callable[[str], float | None] | None = None,
+    quiet_when_locked: bool = False,
 ) -> tuple[int, list[CrawlResult]]:
-    """Run the spiders, printing a summary line each; the exit code and the results."""
+    """Run the spiders, printing a summary line each; the exit code and the results.
+
+    `names` and `time_limit` are as `newscrawl.runs.runner.crawl_spiders` takes them;
+    `quiet_when_locked` exits 75 without a word when another run holds the lock.
+    """
     from newscrawl.runs.clock import current_time
     from newscrawl.runs.lock import LockHeld
     from newscrawl.runs.project import project_settings
@@ -164,12 +341,15 @@ def crawl_outcome(
             print(f"newscrawl: {result.summary_line()}", file=sys.stderr, flush=True)
 
     try:
-        results = crawl_spiders(names, spider_args, overrides, report=report, resume=resume)
+        results = crawl_spiders(
+            names, spider_args, overrides, report=report, resume=resume, time_limit=time_limit
+        )
     except ArchiveError as exc:
         print(f"newscrawl: {exc}", file=sys.stderr)
         return int(ExitCode.FAILED_TO_START), []
     except LockHeld as exc:
-        print(f"newscrawl: {exc}; not starting", file=sys.stderr)
+        if not quiet_when_locked:
+            print(f"newscrawl: {exc}; not starting", file=sys.stderr)
         return int(ExitCode.LOCKED), []
     except OSError as exc:  # the log folder cannot be created, for one
         print(f"newscrawl: cannot crawl: {exc}", file=sys.stderr)

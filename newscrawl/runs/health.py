@@ -15,6 +15,11 @@ A field is flagged when it was usually there (trailing average at least
 views on 98% of pages for weeks, then on 0%. A site is also flagged when its
 last run did not exit 0.
 
+An enabled outlet whose last run started more than `OVERDUE_INTERVALS` of its
+crawl interval ago is flagged too: nothing is crawling it on schedule (is
+`newscrawl crawl --due` in cron?). Enabled outlets that never ran are listed,
+not flagged: a new outlet has not had its first run yet.
+
 A redesign that the site parser's rules miss leaves the fields there, filled in
 by the generic fallback instead (`crawl_runs.fallback_shares`, per field, and
 `share_fallback`, any field). Their shares are measured over the same windows,
@@ -26,7 +31,7 @@ the latest articles, usually on 0%.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -50,6 +55,7 @@ __all__ = [
     "FieldHealth",
     "ShareHealth",
     "SiteHealth",
+    "never_run",
     "site_health",
     "status_table",
 ]
@@ -63,6 +69,8 @@ DROP_RATIO = 0.5
 # A rise by a quarter of the articles: a few odd pages in the latest ten do not
 # reach it, a template that changed on a third of the site does.
 FALLBACK_JUMP = 0.25
+# A last run older than this many crawl intervals: the schedule is not keeping up.
+OVERDUE_INTERVALS = 2
 
 
 @dataclass(frozen=True)
@@ -122,16 +130,47 @@ class SiteHealth:
     flags: list[str] = field(default_factory=list)
 
 
-def site_health(db_path: Path, now_setting: str | None = None) -> list[SiteHealth]:
+def site_health(
+    db_path: Path,
+    now_setting: str | None = None,
+    intervals: Mapping[str, timedelta] | None = None,
+) -> list[SiteHealth]:
     """The health of every spider that has recorded runs in the archive, by spider name.
 
-    Raises `ArchiveError` if the archive cannot be read.
+    `intervals` are the enabled outlets' crawl intervals, by name: an outlet
+    among them whose last run is overdue is flagged. Raises `ArchiveError` if
+    the archive cannot be read.
     """
     now = current_time(now_setting)
     with Archive(db_path, read_only=True) as archive:
         db = archive.db
         last_runs = (last_run_of(db, spider) for spider in sorted(spiders_with_runs(db)))
-        return [_spider_health(db, last, now) for last in last_runs if last is not None]
+        health = [_spider_health(db, last, now) for last in last_runs if last is not None]
+    for site in health:
+        interval = (intervals or {}).get(site.spider)
+        if interval is not None and site.last_run["started_at"]:
+            age = now - parsed_instant(site.last_run["started_at"])
+            if age > OVERDUE_INTERVALS * interval:
+                site.flags.append(
+                    f"last run {_duration(age)} ago, its interval is {_duration(interval)} "
+                    "(is `crawl --due` in cron?)"
+                )
+    return health
+
+
+def never_run(health: Sequence[SiteHealth], enabled: Sequence[str]) -> list[str]:
+    """The enabled outlets (by name) that have no recorded run, in the order given."""
+    ran = {site.spider for site in health}
+    return [name for name in enabled if name not in ran]
+
+
+def _duration(span: timedelta) -> str:
+    """A span as "2d 3h", "1h 30m" or "15m" (whole minutes, the largest two units)."""
+    minutes = max(int(span.total_seconds() // 60), 0)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{n}{unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "m")) if n]
+    return " ".join(parts[:2]) or "0m"
 
 
 def _spider_health(db: Database, last: dict[str, Any], now: datetime) -> SiteHealth:
@@ -231,8 +270,9 @@ def _weighted_share(runs: Sequence[tuple[dict[str, Any], int]], share_of: ShareO
     return sum((share_of(run) or 0.0) * n for run, n in runs) / total
 
 
-def status_table(health: Sequence[SiteHealth]) -> str:
-    """The health table as text: a row per site, then one line per flag."""
+def status_table(health: Sequence[SiteHealth], never_run: Sequence[str] = ()) -> str:
+    """The health table as text: a row per site, the outlets that never ran, then one
+    line per flag."""
     if not health:
         return "No crawl runs recorded yet: run 'newscrawl crawl SPIDER' first."
     header = [
@@ -269,6 +309,8 @@ def status_table(health: Sequence[SiteHealth]) -> str:
         f"{TRAILING_DAYS}-day average; '!' marks a sharp drop, '-' no data. "
         "fallback: % with any field from the generic fallback; '!' marks a jump."
     )
+    if never_run:
+        lines.append(f"Enabled outlets never crawled: {', '.join(never_run)}.")
     flags = [f"FLAG {site.site or site.spider}: {flag}" for site in health for flag in site.flags]
     lines += flags or ["No problems flagged."]
     return "\n".join(line.rstrip() for line in lines)

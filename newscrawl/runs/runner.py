@@ -4,7 +4,8 @@ A cron job needs three things Scrapy does not give it: an exit code that says
 whether the run was good (Scrapy exits 0 even when nothing was archived), no
 overlap with the previous run, and a record of every run. So `crawl_spiders`
 
-- takes the archive's lock (`newscrawl.runs.lock`) for the whole sequence;
+- takes the archive's lock (`newscrawl.runs.lock`) for the whole sequence, and
+  given a time limit per spider (`crawl --due`'s budget), starts none past it;
 - runs each spider in a process of its own (`newscrawl.runs.worker`) with its log in
   ``<logs>/<spider>-<UTC timestamp>.log``. A process per spider because
   Twisted's reactor cannot restart, and because it isolates the spiders: one
@@ -97,18 +98,29 @@ def run_spider(
 
 
 def crawl_spiders(
-    names: Sequence[str],
+    names: Sequence[str] | Callable[[], Sequence[str]],
     spider_args: Mapping[str, str],
     overrides: Mapping[str, Any],
     *,
     report: Callable[[CrawlResult], None],
     resume: str | None = None,
+    time_limit: Callable[[str], float | None] | None = None,
 ) -> list[CrawlResult]:
     """Run the spiders one after another under the archive's lock; each result is reported.
 
-    Raises `ArchiveError` when the archive cannot be opened and `LockHeld`
-    when another run holds its lock, before any spider starts. A run stopped
-    by SIGINT or SIGTERM ends the sequence after recording that spider.
+    `names` may be a function, called once the lock is held: a choice read from
+    the archive (`crawl --due`'s schedule) is then one no other run changes
+    before these spiders run.
+
+    Returns the results of the spiders that ran, in order. Raises `ArchiveError`
+    when the archive cannot be opened and `LockHeld` when another run holds its
+    lock, before any spider starts. A run stopped by SIGINT or SIGTERM ends the
+    sequence after recording that spider.
+
+    `time_limit`, when given, is asked before each spider with its name: None
+    starts no more spiders (the rest are left out of the results), a number of
+    seconds becomes that spider's CLOSESPIDER_TIMEOUT, and a stop at it is judged
+    the budget's, not a failure (`CrawlResult.budgeted`).
     """
     settings = project_settings(overrides)
     db_path = Path(settings["NEWSCRAWL_DB"]).absolute()
@@ -117,13 +129,18 @@ def crawl_spiders(
     sites = spider_sites(settings)
     results: list[CrawlResult] = []
     with archive_lock(db_path) as lock:
-        for name in names:
+        for name in names() if callable(names) else names:
+            limit = time_limit(name) if time_limit is not None else None
+            if time_limit is not None and limit is None:
+                break
             # The worker's DirectRun extension would lock and record the run again.
             run_settings = {
                 **overrides,
                 "NEWSCRAWL_DB": str(db_path),
                 "NEWSCRAWL_MANAGED_RUN": True,
             }
+            if limit is not None:
+                run_settings["CLOSESPIDER_TIMEOUT"] = limit
             job_dir = db_path.parent / "jobs" / resume if resume else None
             if job_dir is not None:
                 run_settings["JOBDIR"] = str(job_dir)
@@ -139,6 +156,7 @@ def crawl_spiders(
             result.finished_at = current_time(settings.get("NEWSCRAWL_NOW"))
             result.log_file = log_file
             result.max_errors = settings.getint("NEWSCRAWL_MAX_ERRORS")
+            result.budgeted = limit is not None
             _record(result)
             if job_dir is not None and result.finish_reason == "finished":
                 # Its work is done. Kept, its seen-requests filter would make the

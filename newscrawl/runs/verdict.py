@@ -25,7 +25,11 @@ from newscrawl.crawler.completeness import (
     fallback_counts,
 )
 
-__all__ = ["CrawlResult", "ExitCode"]
+__all__ = ["BUDGET_FINISH_REASON", "CrawlResult", "ExitCode"]
+
+# Scrapy's finish reason for a crawl stopped by CLOSESPIDER_TIMEOUT, the limit
+# `newscrawl crawl --due` sets from its time budget.
+BUDGET_FINISH_REASON = "closespider_timeout"
 
 
 class ExitCode(IntEnum):
@@ -57,6 +61,9 @@ class CrawlResult:
     log_file: Path | None = None
     max_errors: int = 0
     site: str | None = None
+    # The run was given a time limit by `newscrawl crawl --due`'s budget: a stop at
+    # that limit is the schedule at work, and its walk goes on in the next run.
+    budgeted: bool = False
 
     @property
     def finish_reason(self) -> str:
@@ -88,14 +95,15 @@ class CrawlResult:
         """The exit code of this run and, unless it is OK, why in one sentence.
 
         Scrapy's own exit status is 0 for most failures; these rules look at
-        what the run actually achieved.
+        what the run actually achieved. A budgeted run stopped by its time limit
+        is judged like a finished one: the rest of its walk is the next run's.
         """
         if self.start_error is not None or "finish_reason" not in self.stats:
             return ExitCode.FAILED_TO_START, (
                 f"could not start: {self.start_error or 'no finish reason; see the log'}"
             )
         detail = self.stats.get("newscrawl/archive_error")
-        if self.finish_reason != "finished":
+        if self.finish_reason != "finished" and not self.stopped_by_budget:
             return ExitCode.NOT_FINISHED, (
                 f"stopped with reason {self.finish_reason!r}" + (f": {detail}" if detail else "")
             )
@@ -119,6 +127,11 @@ class CrawlResult:
                 f"{errors} errors logged, more than NEWSCRAWL_MAX_ERRORS={self.max_errors}"
             )
         return ExitCode.OK, ""
+
+    @property
+    def stopped_by_budget(self) -> bool:
+        """Whether the run was stopped by the time limit its budget gave it (`budgeted`)."""
+        return self.budgeted and self.finish_reason == BUDGET_FINISH_REASON
 
     @property
     def exit_code(self) -> int:
