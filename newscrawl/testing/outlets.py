@@ -94,16 +94,12 @@ def serve_outlets(specs: Sequence[OutletSpec], published: datetime) -> Iterator[
 
 def sources_toml(specs: Sequence[OutletSpec], mirrors: Mapping[str, str]) -> str:
     """A sources file declaring the outlets at their mirrors, and switching all others off:
-    no bundled catalogue, and the hand-parsed UNN and Pravda disabled."""
-    lines = [
-        "catalogue = false",
-        "",
-        "[outlets.unn]",
-        "enabled = false",
-        "",
-        "[outlets.pravda]",
-        "enabled = false",
-    ]
+    no bundled catalogue, and every hand-parsed site disabled."""
+    from newscrawl.sites.registry import hand_parsed_sites
+
+    lines = ["catalogue = false"]
+    for name in hand_parsed_sites():
+        lines += ["", f"[outlets.{name}]", "enabled = false"]
     for spec in specs:
         lines += [
             "",
