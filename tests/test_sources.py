@@ -19,8 +19,8 @@ from typing import cast
 import pytest
 
 from newscrawl.archive import Archive
+from newscrawl.runs.due import next_due
 from newscrawl.runs.project import project_settings
-from newscrawl.runs.schedule import next_due
 from newscrawl.sites.check import Fetcher
 from newscrawl.sites.registry import (
     CATALOGUE,

@@ -197,7 +197,7 @@ def _last_runs(db_path: Path, spiders: Sequence[str]) -> dict[str, dict[str, Any
 
 def _outlet_row(site: Site, last_run: dict[str, Any] | None, now: datetime) -> dict[str, Any]:
     """What `newscrawl sources` shows of one outlet, as JSON-ready data."""
-    from newscrawl.runs.schedule import next_due
+    from newscrawl.runs.due import next_due
     from newscrawl.sites.sources import interval_text
     from newscrawl.timestamps import parsed_instant
 

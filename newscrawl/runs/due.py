@@ -21,12 +21,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from newscrawl.sites.sources import interval_of
+from newscrawl.sites.spec import Site
 
 __all__ = [
     "BUDGET_FLOOR",
     "DueOutlet",
     "budget_of",
     "due_outlets",
+    "next_due",
     "next_due_outlet",
     "spider_time_limit",
 ]
@@ -97,6 +99,16 @@ def next_due_outlet(
         return (due_at is not None, due_at.timestamp() if due_at else 0.0, outlet.name)
 
     return min(scheduled, key=key)
+
+
+def next_due(site: Site, last_started_at: datetime | None, now: datetime) -> datetime | None:
+    """The moment `site` is next due, for `newscrawl sources`: `DueOutlet.due_at`, but
+    `now` when it never ran or is overdue (never in the past), and None when it is
+    switched off (`enabled = false`), which is never due."""
+    if not site.enabled:
+        return None
+    due_at = DueOutlet(site.name, site.interval, last_started_at).due_at()
+    return now if due_at is None else max(due_at, now)
 
 
 def budget_of(text: str) -> timedelta:
