@@ -198,12 +198,16 @@ def test_429_with_retry_after_is_retried_after_the_wait_and_a_huge_wait_is_cappe
 
 
 def dated_feed(base: str, published: Mapping[str, datetime]) -> Resource:
+    """An RSS feed of the pages at `published`'s paths on `base`, with their dates."""
     items = "".join(
         f"<item><title>{escape(path)}</title><link>{base}{path}</link>"
         f"<pubDate>{format_datetime(when)}</pubDate></item>"
         for path, when in published.items()
     )
-    body = f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>{items}</channel></rss>'
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0">'
+        f"<channel>{items}</channel></rss>"
+    )
     return Resource(body.encode(), RSS)
 
 
