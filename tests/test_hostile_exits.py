@@ -204,11 +204,8 @@ def dated_feed(base: str, published: Mapping[str, datetime]) -> Resource:
         f"<pubDate>{format_datetime(when)}</pubDate></item>"
         for path, when in published.items()
     )
-    body = (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0">'
-        f"<channel>{items}</channel></rss>"
-    )
-    return Resource(body.encode(), RSS)
+    head = '<?xml version="1.0" encoding="utf-8"?><rss version="2.0">'
+    return Resource(f"{head}<channel>{items}</channel></rss>".encode(), RSS)
 
 
 @pytest.mark.e2e
