@@ -69,6 +69,14 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
 DOWNLOAD_TIMEOUT = 30
 RETRY_TIMES = 2
+# A request that still fails after its retries is the site being unwell, not a
+# bug of ours: Scrapy's "Gave up retrying" line is a WARNING, so it does not count
+# towards NEWSCRAWL_MAX_ERRORS; the run exits 7 (ExitCode.SITE_UNWELL) instead.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
+# The longest wait, in seconds, that a 429 or 503 answer's Retry-After header
+# (seconds or an HTTP date) may impose before the request is retried
+# (newscrawl.crawler.retry_after); longer ones are cut to it. 0 ignores Retry-After.
+NEWSCRAWL_RETRY_AFTER_MAX = float(os.environ.get("NEWSCRAWL_RETRY_AFTER_MAX", "120"))
 
 # Nothing listens for commands on a cron box.
 TELNETCONSOLE_ENABLED = False
@@ -107,7 +115,12 @@ SPIDER_MIDDLEWARES = {
 }
 # 950: after the HTTP cache and redirects, right before the download handler, so
 # the capture sees every response (counters, robots.txt, 3xx) as it was received.
-DOWNLOADER_MIDDLEWARES = {"newscrawl.crawler.warc_capture.WarcCaptureMiddleware": 950}
+# 560: sees a response just before RetryMiddleware (550), so a 429 or 503 with
+# Retry-After is retried only once the wait it asks for is over.
+DOWNLOADER_MIDDLEWARES = {
+    "newscrawl.crawler.warc_capture.WarcCaptureMiddleware": 950,
+    "newscrawl.crawler.retry_after.RetryAfterMiddleware": 560,
+}
 
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newscrawl.crawler.logformatter.ConciseLogFormatter"

@@ -39,6 +39,7 @@ from newscrawl.parsing import parser_for
 from newscrawl.parsing.urls import absolute_url, site_of
 from newscrawl.runs.clock import current_time
 from newscrawl.runs.revisits import revisit_schedule
+from newscrawl.runs.verdict import ARTICLE_FETCH_FAILED_STAT
 from pipelines.shared_archive import acquire_archive, archive_failure, release_archive
 from spiders.arguments import positive_int_or_none, selected_languages
 
@@ -327,6 +328,9 @@ class NewsSiteSpider(scrapy.Spider):
         kind, reason = _failure_reason(failure)
         self.crawler.stats.inc_value(FETCH_FAILED_STAT)
         self.crawler.stats.inc_value(f"{FETCH_FAILED_STAT}/{kind}")
+        if request is not None and request.callback == self.parse_article:
+            # Counted apart, so that a site whose every article is gone (404) is told.
+            self.crawler.stats.inc_value(f"{ARTICLE_FETCH_FAILED_STAT}/{kind}")
         self.logger.warning("fetch failed: %s (%s)", url, reason)
 
     # --- URLs -------------------------------------------------------------------

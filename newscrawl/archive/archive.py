@@ -12,7 +12,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 from pathlib import Path
 from types import TracebackType
@@ -150,6 +151,8 @@ class Archive:
         new_hash = content_hash(article)
         observed_at = utc_iso(article.fetched_at)
         stored = queries.stored_article(self.db, article.url)
+        if stored is not None:
+            stored = _without_future_times(stored, observed_at)
         if stored is None:
             article_id = self._insert_article(article, new_hash, observed_at)
             self._replace_links(article_id, article)
@@ -419,6 +422,29 @@ class Archive:
         """The URL of an archived article with this content hash (the oldest), if any."""
         with errors_as_archive_error(self.path, "read"):
             return queries.url_with_content(self.db, content_hash)
+
+
+def _without_future_times(stored: StoredArticle, observed_at: str) -> StoredArticle:
+    """`stored` with its fetch and last-seen times moved back if they lie in the future.
+
+    A time after both this observation and the real present was written by a
+    clock that ran ahead. Left as it is, it would win every later comparison
+    (last seen, latest views) until the clock caught up, and keep the article
+    from its revisits. Such times become "just before this observation", so the
+    observation is the latest one, and a page that changed still keeps its old
+    version. Returns `stored` itself when its times are plausible.
+    """
+    observed = parsed_instant(observed_at)
+    latest_possible = max(observed, datetime.now(UTC))
+    just_before = utc_iso(observed - timedelta(microseconds=1))
+
+    def plausible(moment: str) -> str:
+        return just_before if parsed_instant(moment) > latest_possible else moment
+
+    fetched_at, last_seen_at = plausible(stored.fetched_at), plausible(stored.last_seen_at)
+    if (fetched_at, last_seen_at) == (stored.fetched_at, stored.last_seen_at):
+        return stored
+    return replace(stored, fetched_at=fetched_at, last_seen_at=last_seen_at)
 
 
 def _observation_columns(

@@ -106,12 +106,16 @@ def urls_due_for_revisit(
         bands.append(
             f"SELECT url, {AGE_REFERENCE} AS age_reference FROM articles "
             f"WHERE site = ? AND {AGE_REFERENCE} > julianday(?) {upper} "
-            "AND julianday(last_seen_at) <= julianday(?)"
+            # A last fetch after `now` was timed by a clock that ran ahead: the
+            # article is due, and its revisit puts a sane time in its place
+            # (Archive.save), so a clock step costs one revisit, not a frozen year.
+            "AND (julianday(last_seen_at) <= julianday(?) "
+            "OR julianday(last_seen_at) > julianday(?))"
         )
         params += [site, utc_iso(now - rule.max_age)]
         if younger_than:
             params.append(utc_iso(younger_than))
-        params.append(utc_iso(now - rule.interval))
+        params += [utc_iso(now - rule.interval), utc_iso(now)]
         younger_than = now - rule.max_age
     if not bands:
         return []

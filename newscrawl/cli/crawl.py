@@ -30,7 +30,8 @@ An outlet stopped by the budget (finish reason closespider_timeout) exits 0 and
 continues its walk next time; outlets not started are left for the next run.
 With -q, --due says nothing when another run holds the lock (it still exits 75).
 
-exit codes (with several spiders, that of the first spider that did not exit 0):
+exit codes (with several spiders, that of the first spider that did not exit 0;
+for one spider, the first that applies of 3, 1, 6, 5, 4, 7):
   0   every spider finished normally (under --due: or was stopped by its budget)
   1   a spider stopped for another reason than "finished" (archive_error, shutdown, ...)
   2   usage error: unknown spider, malformed -a/-s value
@@ -38,6 +39,8 @@ exit codes (with several spiders, that of the first spider that did not exit 0):
   4   more ERROR log lines than the setting NEWSCRAWL_MAX_ERRORS (default 0)
   5   article pages were fetched but none archived: the site's layout has likely changed
   6   no page could be fetched at all: the site is down or blocks us
+  7   the site is unwell: requests failed after retries (5xx, 429, timeouts),
+      or every article page was 404
   75  another crawl holds the archive's lock: nothing was done, try again later
 
 Each spider logs at INFO to <archive folder>/logs/<spider>-<UTC time>.log and

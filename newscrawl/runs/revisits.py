@@ -16,6 +16,12 @@ A rule applies to articles younger than AGE (and at least as old as the
 previous rule's AGE), and makes them due when their last fetch is at least
 INTERVAL ago; ``0`` means every run. Durations are a number and one of ``m``
 (minutes), ``h``, ``d`` or ``w``. ``off`` (or an empty value) disables revisits.
+
+The schedule survives a clock that stepped. A last fetch timed after the run's
+`now` (by a clock that ran ahead, then was set right) makes the article due at
+once, and the archive replaces such impossible times on the next save, so the
+article is back on its schedule after one revisit, neither frozen until the
+clock catches up nor due on every run.
 """
 
 from __future__ import annotations

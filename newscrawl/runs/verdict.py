@@ -25,7 +25,17 @@ from newscrawl.crawler.completeness import (
     fallback_counts,
 )
 
-__all__ = ["BUDGET_FINISH_REASON", "CrawlResult", "ExitCode"]
+__all__ = ["ARTICLE_FETCH_FAILED_STAT", "BUDGET_FINISH_REASON", "CrawlResult", "ExitCode"]
+
+# Article requests that failed for good, by kind (http_404, timeout...), as the
+# spiders count them beside newscrawl/fetch_failed/<kind>.
+ARTICLE_FETCH_FAILED_STAT = "newscrawl/article_fetch_failed"
+# Requests RetryMiddleware gave up on: still failing (5xx, 429, a timeout, a
+# dropped connection) after RETRY_TIMES retries.
+GAVE_UP_STAT = "retry/max_reached"
+# An article that is gone answers these; when every article request does, the
+# site (or its mirror) has lost its pages, or moved them.
+GONE_STATUSES = (404, 410)
 
 # Scrapy's finish reason for a crawl stopped by CLOSESPIDER_TIMEOUT, the limit
 # `newscrawl crawl --due` sets from its time budget.
@@ -33,7 +43,13 @@ BUDGET_FINISH_REASON = "closespider_timeout"
 
 
 class ExitCode(IntEnum):
-    """Exit codes of `newscrawl crawl`, for cron and scripts. README lists them too."""
+    """Exit codes of `newscrawl crawl`, for cron and scripts. README lists them too.
+
+    When several apply, the first of this order wins (`CrawlResult.verdict`):
+    FAILED_TO_START, NOT_FINISHED, NOTHING_FETCHED, NOTHING_ARCHIVED,
+    TOO_MANY_ERRORS, SITE_UNWELL. The site's troubles come last, as they pass
+    on their own: an error of ours (a parser bug) is not hidden behind them.
+    """
 
     OK = 0  # every spider finished normally
     # a finish reason other than "finished" (archive_error, shutdown, ...), or the
@@ -44,6 +60,9 @@ class ExitCode(IntEnum):
     TOO_MANY_ERRORS = 4  # more ERROR log lines than NEWSCRAWL_MAX_ERRORS
     NOTHING_ARCHIVED = 5  # article pages fetched, none archived: a layout change?
     NOTHING_FETCHED = 6  # every request failed: the site is down or blocks us
+    # Some requests still failed after their retries (5xx, 429, timeouts), or
+    # every article page was gone (404/410): the site is unwell, not our code
+    SITE_UNWELL = 7
     LOCKED = 75  # another run holds the archive's lock (EX_TEMPFAIL: try again later)
 
 
@@ -114,7 +133,8 @@ class CrawlResult:
             failed = self.count("newscrawl/fetch_failed")
             return ExitCode.NOTHING_FETCHED, (
                 f"no page could be fetched ({self.count('response_received_count')} error "
-                f"responses, {failed} failed requests): is the site down or blocking us?"
+                f"responses, {self.busy_answers} of them 429 or 503, {failed} failed requests): "
+                "is the site down or blocking us?"
             )
         pages = self.count("newscrawl/article_pages")
         if pages and not self.archived:
@@ -126,7 +146,39 @@ class CrawlResult:
             return ExitCode.TOO_MANY_ERRORS, (
                 f"{errors} errors logged, more than NEWSCRAWL_MAX_ERRORS={self.max_errors}"
             )
+        unwell = self._site_unwell()
+        if unwell:
+            return ExitCode.SITE_UNWELL, f"the site is unwell: {unwell}"
         return ExitCode.OK, ""
+
+    def _site_unwell(self) -> str | None:
+        """What went wrong on the site's side in a run that fetched pages, or None.
+
+        Requests that still failed after their retries (their "Gave up retrying"
+        line is a WARNING, RETRY_GIVE_UP_LOG_LEVEL), or article requests that
+        all found their page gone while none was fetched.
+        """
+        gave_up = self.count(GAVE_UP_STAT)
+        if gave_up:
+            kinds = ", ".join(
+                f"{key.rsplit('/', 1)[1]} {int(n or 0)}"
+                for key, n in sorted(self.stats.items())
+                if key.startswith("newscrawl/fetch_failed/")
+            )
+            return (
+                f"{gave_up} requests failed after {self.count('retry/count')} retries"
+                + (f" ({kinds})" if kinds else "")
+                + f"; {self.busy_answers} answers were 429 or 503"
+            )
+        gone = sum(self.count(f"{ARTICLE_FETCH_FAILED_STAT}/http_{s}") for s in GONE_STATUSES)
+        if gone and not self.count("newscrawl/article_pages"):
+            return f"every article page was gone: {gone} answered 404 or 410, none was fetched"
+        return None
+
+    @property
+    def busy_answers(self) -> int:
+        """Responses 429 (too many requests) or 503 (unavailable), retried ones too."""
+        return sum(self.count(f"downloader/response_status_count/{s}") for s in (429, 503))
 
     @property
     def stopped_by_budget(self) -> bool:
