@@ -12,6 +12,14 @@ tests' in-process Datasette alike.
   off) shows no absolute file path: `/-/databases.json` (the archive's path) is
   refused, and so is the `crawl_runs` table, whose `log_file` holds the log paths;
   its runs stay visible through the "Site health" and "Outlets" queries.
+- A public server returns no text longer than `PUBLIC_CELL_CHARS` characters, in
+  any format (HTML, JSON, CSV) and from any view (table, row, canned query): its
+  connections decode text through `public_text`, which cuts a longer one and says
+  so at its end. Datasette's `truncate_cells_html` cuts only what HTML shows, after
+  the whole value is read and while JSON holds it whole, escaped: a page beside a
+  23-million-character body (written before the crawl capped bodies at 500,000)
+  cost the server over half a GB. Cutting where SQLite hands the text to Python
+  leaves only its UTF-8 bytes held whole, briefly.
 """
 
 from __future__ import annotations
@@ -21,7 +29,14 @@ from typing import Any
 
 from datasette import Forbidden, hookimpl
 
-__all__ = ["SNIPPET_CONTEXT_CHARS", "SNIPPET_SCAN_CHARS", "is_public", "snippet"]
+__all__ = [
+    "PUBLIC_CELL_CHARS",
+    "SNIPPET_CONTEXT_CHARS",
+    "SNIPPET_SCAN_CHARS",
+    "is_public",
+    "public_text",
+    "snippet",
+]
 
 # The most characters of a text a snippet looks at: the first matches of an
 # article are in its first pages, and a bound keeps a request's time bounded.
@@ -30,6 +45,13 @@ SNIPPET_SCAN_CHARS = 100_000
 SNIPPET_CONTEXT_CHARS = 80
 # Tables a public server does not show: crawl_runs.log_file holds absolute paths.
 PUBLIC_HIDDEN_TABLES = frozenset({"crawl_runs"})
+# The most characters of one value a public server returns: nearly every article
+# whole, and a page of 100 rows a few tens of MB at most, even as escaped JSON.
+PUBLIC_CELL_CHARS = 50_000
+# What ends a value cut to PUBLIC_CELL_CHARS.
+CUT_MARK = " … [cut to {chars:,} characters on this public server]"
+# A UTF-8 character takes at most 4 bytes.
+_UTF8_MAX_BYTES = 4
 
 _TOKEN = re.compile(r'"[^"]*"|\S+')
 _KEYWORDS = frozenset({"AND", "OR", "NOT", "NEAR"})
@@ -87,9 +109,29 @@ def snippet(text: str | None, query: str | None) -> str | None:
     return ("…" if start > 0 else "") + window + ("…" if end < len(text) else "")
 
 
+def public_text(data: bytes) -> str:
+    """A TEXT value from SQLite as a public server returns it: decoded as Datasette
+    does (bad bytes replaced), and cut to PUBLIC_CELL_CHARS characters and CUT_MARK
+    when it is longer."""
+    limit = PUBLIC_CELL_CHARS
+    if len(data) <= limit:
+        # Not more characters than bytes: short enough, whatever it holds.
+        return str(data, "utf-8", "replace")
+    # The first `limit` characters lie in the first 4 * limit bytes; a character cut
+    # at that boundary comes after them.
+    text = str(data[: _UTF8_MAX_BYTES * limit], "utf-8", "replace")
+    if len(text) <= limit and len(data) <= _UTF8_MAX_BYTES * limit:
+        return text
+    return text[:limit] + CUT_MARK.format(chars=limit)
+
+
 @hookimpl  # type: ignore[untyped-decorator]
-def prepare_connection(conn: Any) -> None:
+def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     conn.create_function("newscrawl_snippet", 2, snippet, deterministic=True)
+    # Datasette's own tables (_internal) hold its schema copies, not archive text.
+    if database != "_internal" and is_public(datasette):
+        # Functions in SQL (the snippet, length(body)) still see the whole text.
+        conn.text_factory = public_text
 
 
 @hookimpl  # type: ignore[untyped-decorator]

@@ -53,8 +53,11 @@ LOCAL_SETTINGS: dict[str, str] = {"sql_time_limit_ms": "10000"}
 # 100 rows (even with _size=max), 20 by default, and no CSV over 10 MB. Datasette
 # builds a JSON page whole, and each of its rows may hold a body of up to
 # 500,000 characters (pipelines/validate.py).
+# No suggested facets: to suggest them Datasette groups the table by every column
+# in turn, body included, which reads every body of the table on each table page.
 # The newscrawl plugin (newscrawl/datasette/plugin.py) hides file paths on a
-# server with arbitrary SQL off.
+# server with arbitrary SQL off, and cuts any value over 50,000 characters in every
+# format (truncate_cells_html cuts what HTML shows further).
 PUBLIC_SETTINGS: dict[str, str] = {
     "default_allow_sql": "off",
     "sql_time_limit_ms": "1000",
@@ -64,6 +67,7 @@ PUBLIC_SETTINGS: dict[str, str] = {
     "default_page_size": "20",
     "max_csv_mb": "10",
     "truncate_cells_html": "2000",
+    "suggest_facets": "off",
 }
 
 
