@@ -169,20 +169,18 @@ def huge_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return db
 
 
-def datasette_get(db: Path, path: str, *, public: bool) -> tuple[int, Any, float]:
-    """Status, JSON body and seconds of GET `path` on a Datasette of `db` as newscrawl
-    serves it (public: PUBLIC_SETTINGS)."""
+def datasette_get(db: Path, path: str, *, public: bool) -> tuple[int, Any]:
+    """Status and JSON body of GET `path` on a Datasette of `db` as newscrawl serves it
+    (public: PUBLIC_SETTINGS)."""
 
-    async def get() -> tuple[int, Any, float]:
+    async def get() -> tuple[int, Any]:
         settings = {k: _setting(v) for k, v in PUBLIC_SETTINGS.items()} if public else {}
         ds = Datasette([str(db)], metadata=metadata(db.stem), settings=settings)
-        started = time.monotonic()
         response = await ds.client.get(path)
-        took = time.monotonic() - started
         try:
-            return response.status_code, response.json(), took
+            return response.status_code, response.json()
         except ValueError:
-            return response.status_code, response.text, took
+            return response.status_code, response.text
 
     return asyncio.run(get())
 
@@ -192,16 +190,12 @@ def _setting(value: str) -> Any:
 
 
 def test_search_snippets_read_a_bounded_prefix_of_a_huge_body(huge_archive: Path) -> None:
-    status, data, took = datasette_get(
+    status, data = datasette_get(
         huge_archive, "/news/search.json?q=метро&_shape=objects", public=True
     )
     assert status == 200, data
     assert {row["url"] for row in data["rows"]} >= {"https://unn.ua/news/huge"}
     assert all("[метро]" in row["snippet"] for row in data["rows"])
-    assert took < PUBLIC_SETTINGS_LIMIT_S
-
-
-PUBLIC_SETTINGS_LIMIT_S = int(PUBLIC_SETTINGS["sql_time_limit_ms"]) / 1000
 
 
 def test_snippet_reads_fts_syntax_and_stops_at_its_bound() -> None:
@@ -213,14 +207,14 @@ def test_snippet_reads_fts_syntax_and_stops_at_its_bound() -> None:
 
 
 def test_public_hides_file_paths(huge_archive: Path) -> None:
-    status, _, _ = datasette_get(huge_archive, "/-/databases.json", public=True)
+    status, _ = datasette_get(huge_archive, "/-/databases.json", public=True)
     assert status == 403
-    status, _, _ = datasette_get(huge_archive, "/news/crawl_runs.json", public=True)
+    status, _ = datasette_get(huge_archive, "/news/crawl_runs.json", public=True)
     assert status == 403
-    status, data, _ = datasette_get(huge_archive, "/news.json", public=True)
+    status, data = datasette_get(huge_archive, "/news.json", public=True)
     assert "crawl_runs" not in {t["name"] for t in data["tables"] if not t["hidden"]}
     # Locally, both are there.
-    status, data, _ = datasette_get(huge_archive, "/-/databases.json", public=False)
+    status, data = datasette_get(huge_archive, "/-/databases.json", public=False)
     assert status == 200 and data[0]["path"] == str(huge_archive)
     assert datasette_get(huge_archive, "/news/crawl_runs.json", public=False)[0] == 200
 
@@ -240,10 +234,8 @@ def test_public_server_answers_within_bounds_beside_a_huge_article(huge_archive:
     with running_server(command, port) as url:
         pid = _server_pid(port)
         before = vm_hwm_mb(pid)
-        started = time.monotonic()
         status, body = fetch(f"{url}/news/search.json?q=%D0%BC%D0%B5%D1%82%D1%80%D0%BE")
         assert status == 200, body[:500]
-        assert time.monotonic() - started < 5
         for _ in range(6):
             assert fetch(f"{url}/news/articles.json")[0] == 200
         assert fetch(f"{url}/news/articles.json?_size=max")[0] == 200
