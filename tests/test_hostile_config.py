@@ -49,7 +49,7 @@ from tests.test_cron import FAST, crawl_runs, newscrawl
     ("option", "message"),
     [
         (["-a", "langauges=uk"], "no argument 'langauges'; did you mean languages?"),
-        (["-s", "NEWSCRAWL_WRAC=off"], "NEWSCRAWL_WRAC: no such setting; did you mean NEWSCRAWL_WARC?"),
+        (["-s", "NEWSCRAWL_WRAC=off"], "WRAC: no such setting; did you mean NEWSCRAWL_WARC?"),
         (["-s", "NEWSCRAWL_WARC=nope"], "NEWSCRAWL_WARC='nope': must be on or off"),
         (["-s", "NEWSCRAWL_MAX_REVISITS=x"], "NEWSCRAWL_MAX_REVISITS='x': not a whole number"),
         (["-s", "NEWSCRAWL_MAX_ERRORS=lots"], "NEWSCRAWL_MAX_ERRORS='lots': not a whole number"),
@@ -199,6 +199,23 @@ def _slow_site(stories: int, delay: float) -> dict[str, Resource]:
     return site
 
 
+def _read_terminal(
+    leader: int, process: subprocess.Popen[str], until: bytes | None = None
+) -> bytes:
+    """What the process writes to its terminal until `until` shows or it has exited."""
+    shown = b""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not (until and until in shown):
+        try:
+            chunk = os.read(leader, 4096) if select.select([leader], [], [], 0.5)[0] else b""
+        except OSError:  # EIO: the process and its worker have closed the terminal
+            break
+        if not chunk and process.poll() is not None:
+            break
+        shown += chunk
+    return shown
+
+
 def _article_hits(mirror: Mirror) -> int:
     return sum(n for path, n in mirror.hits.items() if path.startswith("/news/"))
 
@@ -208,7 +225,7 @@ def _article_hits(mirror: Mirror) -> int:
 def test_on_a_terminal_a_crawl_shows_its_log_and_progress_and_how_to_resume(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:
-    mirror = start_mirror(_slow_site(30, delay=0.6))
+    mirror = start_mirror(_slow_site(30, delay=1.0))
     db = tmp_path / "news.db"
     args = [
         "crawl", "unn", "--resume", "evening", "--db", str(db),
@@ -225,20 +242,9 @@ def test_on_a_terminal_a_crawl_shows_its_log_and_progress_and_how_to_resume(
         text=True,
     )
     os.close(follower)
-    shown = b""
-    deadline = time.monotonic() + 90
-    while b"pages/min" not in shown and time.monotonic() < deadline:
-        if select.select([leader], [], [], 0.5)[0]:
-            shown += os.read(leader, 4096)
+    shown = _read_terminal(leader, first, until=b"pages/min")
     first.send_signal(signal.SIGINT)
-    while True:  # the rest of the output, until the command has exited
-        try:
-            chunk = os.read(leader, 4096) if select.select([leader], [], [], 1)[0] else b""
-        except OSError:  # EIO: every writer has closed the terminal
-            break
-        if not chunk and first.poll() is not None:
-            break
-        shown += chunk
+    shown += _read_terminal(leader, first)
     first.wait(timeout=60)
     os.close(leader)
     text = shown.decode()
@@ -277,13 +283,14 @@ def _running(pid: int) -> bool:
 def test_a_killed_crawl_takes_its_worker_down_and_the_run_is_recorded(
     start_mirror: StartMirror, tmp_path: Path
 ) -> None:
-    mirror = start_mirror(_slow_site(30, delay=0.6))
+    mirror = start_mirror(_slow_site(30, delay=1.0))
     db = tmp_path / "news.db"
+    command = [
+        *newscrawl_command(), "crawl", "unn", "--db", str(db),
+        "-a", f"base_url={mirror}", "-a", "languages=uk", *FAST,
+    ]  # fmt: skip
     parent = subprocess.Popen(
-        [
-            *newscrawl_command(), "crawl", "unn", "--db", str(db),
-            "-a", f"base_url={mirror}", "-a", "languages=uk", *FAST,
-        ],  # fmt: skip
+        command,
         cwd=tmp_path,
         env=subprocess_env(),
         stdout=subprocess.PIPE,

@@ -35,15 +35,17 @@ With -q, --due says nothing when another run holds the lock (it still exits 75).
 exit codes (with several spiders, that of the first spider that did not exit 0):
   0   every spider finished normally (under --due: or was stopped by its budget)
   1   a spider stopped for another reason than "finished" (archive_error, shutdown, ...)
-  2   usage error: unknown spider, malformed -a/-s value
+  2   usage error: unknown spider, -a name or NEWSCRAWL_* setting, malformed
+      setting value or LOG_LEVEL, broken sources file (nothing is fetched)
   3   failed to start: the archive cannot be opened, or the spider rejected its arguments
   4   more ERROR log lines than the setting NEWSCRAWL_MAX_ERRORS (default 0)
   5   article pages were fetched but none archived: the site's layout has likely changed
   6   no page could be fetched at all: the site is down or blocks us
   75  another crawl holds the archive's lock: nothing was done, try again later
 
-Each spider logs at INFO to <archive folder>/logs/<spider>-<UTC time>.log and
-prints a one-line summary; every run is recorded in the crawl_runs table.
+Each spider logs at INFO to <archive folder>/logs/<spider>-<UTC time>.log, named
+as it starts, and prints a one-line summary; on a terminal a progress line shows
+meanwhile. Every run is recorded in the crawl_runs table.
 """
 
 HELP = "run spiders into the archive, safe to run from cron"

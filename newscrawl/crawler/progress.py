@@ -18,7 +18,7 @@ from pathlib import Path
 
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
-from twisted.internet import task
+from twisted.internet.task import LoopingCall
 
 __all__ = ["INTERVAL", "ProgressFile", "SpiderProgress", "read_progress"]
 
@@ -51,7 +51,7 @@ class ProgressFile:
         self.crawler = crawler
         self.path = path
         self.started = time.monotonic()
-        self._loop = task.LoopingCall(self.write)
+        self._loop: LoopingCall | None = None
 
     @classmethod
     def attach(cls, crawler: Crawler, path: Path) -> ProgressFile:
@@ -63,10 +63,13 @@ class ProgressFile:
 
     def spider_opened(self, spider: Spider) -> None:
         self.started = time.monotonic()
+        # Made now, not before: a LoopingCall takes the reactor, and asking for it
+        # before Scrapy has installed its own installs Twisted's default one.
+        self._loop = LoopingCall(self.write)
         self._loop.start(INTERVAL, now=True)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        if self._loop.running:
+        if self._loop is not None and self._loop.running:
             self._loop.stop()
         self.write()
 

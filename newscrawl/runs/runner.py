@@ -76,8 +76,8 @@ def run_spider(
         return CrawlResult(spider=name, db_path=db_path, start_error=str(exc))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(name)
-    if progress_file is not None:
-        ProgressFile.attach(crawler, progress_file)
+    # Held for the whole crawl: Scrapy's signals keep only weak references to receivers.
+    progress = ProgressFile.attach(crawler, progress_file) if progress_file else None
     start_errors: list[str] = []
 
     def remember_start_error(failure: Failure) -> None:
@@ -90,6 +90,7 @@ def run_spider(
 
     process.crawl(crawler, **dict(spider_args or {})).addErrback(remember_start_error)
     process.start()
+    del progress
     try:
         stats = crawler.stats.get_stats()
     except RuntimeError:  # the crawl never got as far as creating its stats
