@@ -2,6 +2,9 @@
 
 Every NEWSCRAWL_* setting may also be given as an environment variable of the
 same name, so cron lines and containers can override them without -s flags.
+They are kept as the text given: `newscrawl.runs.settings_check` checks each one
+before a crawl, so a malformed value is a usage error naming the setting rather
+than a traceback when this module is imported.
 """
 
 import os
@@ -34,7 +37,7 @@ NEWSCRAWL_REVISITS = os.environ.get("NEWSCRAWL_REVISITS", "24h:0,7d:1d,30d:7d")
 # At most this many revisits per spider run, youngest articles first; the others
 # stay due for the next run. 0: no limit. For a busy site crawled every few
 # minutes, where "every run while under 24 hours" means its whole day each run.
-NEWSCRAWL_MAX_REVISITS = int(os.environ.get("NEWSCRAWL_MAX_REVISITS", "0"))
+NEWSCRAWL_MAX_REVISITS = os.environ.get("NEWSCRAWL_MAX_REVISITS", "0")
 # The time `newscrawl crawl --due` may spend per run ("10m", "1h", "90s"; --budget).
 # Outlets are started only while it lasts, each stopped when it runs out, so one
 # slow outlet cannot keep the others waiting; those left over go first next run.
@@ -42,7 +45,7 @@ NEWSCRAWL_DUE_BUDGET = os.environ.get("NEWSCRAWL_DUE_BUDGET", "10m")
 # Fix the crawl's clock (ISO 8601), for tests and replays; empty means the real time.
 NEWSCRAWL_NOW = os.environ.get("NEWSCRAWL_NOW", "")
 # `newscrawl crawl` exits non-zero when a spider logs more ERROR lines than this.
-NEWSCRAWL_MAX_ERRORS = int(os.environ.get("NEWSCRAWL_MAX_ERRORS", "0"))
+NEWSCRAWL_MAX_ERRORS = os.environ.get("NEWSCRAWL_MAX_ERRORS", "0")
 # Where `newscrawl crawl` writes one log file per spider run; empty means a
 # "logs" folder beside the archive.
 NEWSCRAWL_LOG_DIR = os.environ.get("NEWSCRAWL_LOG_DIR", "")
@@ -52,7 +55,7 @@ NEWSCRAWL_LOG_DIR = os.environ.get("NEWSCRAWL_LOG_DIR", "")
 # A file is rotated once it reaches NEWSCRAWL_WARC_MAX_BYTES; every run starts a new one.
 NEWSCRAWL_WARC = os.environ.get("NEWSCRAWL_WARC", "on")
 NEWSCRAWL_WARC_DIR = os.environ.get("NEWSCRAWL_WARC_DIR", "")
-NEWSCRAWL_WARC_MAX_BYTES = int(os.environ.get("NEWSCRAWL_WARC_MAX_BYTES", str(10**9)))
+NEWSCRAWL_WARC_MAX_BYTES = os.environ.get("NEWSCRAWL_WARC_MAX_BYTES", str(10**9))
 # An unchanged re-fetch is a WARC revisit record (headers only) referring to the
 # earlier response; "off" writes a full copy each time, files that stand alone.
 NEWSCRAWL_WARC_REVISITS = os.environ.get("NEWSCRAWL_WARC_REVISITS", "on")

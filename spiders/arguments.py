@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import difflib
+import inspect
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-__all__ = ["positive_int_or_none", "regex_list", "selected_languages", "split_argument"]
+import scrapy
+
+__all__ = [
+    "DeclaredArguments",
+    "declared_arguments",
+    "positive_int_or_none",
+    "regex_list",
+    "selected_languages",
+    "split_argument",
+    "unknown_argument_error",
+]
 
 
 def split_argument(value: str | Sequence[str] | None) -> list[str]:
@@ -78,3 +91,57 @@ def positive_int_or_none(value: str | int | None, name: str) -> int | None:
     if number < 1:
         raise ValueError(f"{name}={value!r}: must be at least 1")
     return number
+
+
+def declared_arguments(spider_class: type) -> tuple[str, ...]:
+    """The ``-a`` names a spider class takes, sorted: the named parameters of the
+    ``__init__`` of every class in its hierarchy below `scrapy.Spider`.
+
+    Read from the signatures, so a spider that adds an argument to its
+    ``__init__`` declares it there and nowhere else. Scrapy's own ``name`` is
+    left out: ``-a name=...`` would rename the spider.
+    """
+    names: set[str] = set()
+    for cls in spider_class.__mro__:
+        if cls is scrapy.Spider or cls is object:
+            continue
+        init = cls.__dict__.get("__init__")
+        if init is None:
+            continue
+        for parameter in list(inspect.signature(init).parameters.values())[1:]:
+            if parameter.kind in (parameter.KEYWORD_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+                names.add(parameter.name)
+    return tuple(sorted(names))
+
+
+def unknown_argument_error(spider_class: type, given: Iterable[str]) -> str | None:
+    """Why the arguments `given` do not suit the spider class, naming the first unknown
+    one with a "did you mean" when one is close; None when every name is declared.
+
+    Names that start with an underscore belong to the tools that run spiders
+    (scrapyd passes ``_job``) and are let through.
+    """
+    declared = declared_arguments(spider_class)
+    for name in given:
+        if name.startswith("_") or name in declared:
+            continue
+        spider = getattr(spider_class, "name", None) or spider_class.__name__
+        close = difflib.get_close_matches(name, declared, n=1)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        takes = ", ".join(declared) if declared else "no arguments"
+        return f"the {spider} spider takes no argument {name!r}{hint} (it takes {takes})"
+    return None
+
+
+class DeclaredArguments:
+    """Spider mixin, first among the bases: an argument no ``__init__`` declares is a
+    ValueError, not an attribute set silently (Scrapy's default for ``-a``).
+
+    A mistyped ``-a langauges=uk`` would otherwise crawl every language.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        error = unknown_argument_error(type(self), kwargs)
+        if error is not None:
+            raise ValueError(error)
+        super().__init__(*args, **kwargs)

@@ -22,7 +22,7 @@ from newscrawl.discovery.article_urls import looks_like_article, registered_doma
 from newscrawl.discovery.sitemaps import is_sitemap
 from newscrawl.parsing import parser_for
 from newscrawl.parsing.urls import absolute_url
-from spiders.arguments import regex_list, split_argument
+from spiders.arguments import regex_list, split_argument, unknown_argument_error
 from spiders.registry import counter_spider_for
 from spiders.sitemaps import SitemapNewsSiteSpider
 
@@ -48,6 +48,8 @@ class NewsSpider(SitemapNewsSiteSpider):
       mirror, and the archive then stores the mirror's own URLs.
     - ``max_pages=N``: start pages to follow per start, sitemaps to read per index.
 
+    Any other ``-a`` name is refused with a ValueError.
+
     The crawl stays on the sites of the given URLs: their hosts and the other hosts
     of the same registered domain (``www.example.com`` and ``rss.example.com``).
     """
@@ -68,6 +70,10 @@ class NewsSpider(SitemapNewsSiteSpider):
         languages: str | None = None,
         **kwargs: Any,
     ) -> None:
+        # Before the other checks: "give at least one of -a feed=URL" would hide a typo.
+        unknown = unknown_argument_error(type(self), kwargs)
+        if unknown is not None:
+            raise ValueError(unknown)
         if languages:
             raise ValueError("the news spider takes no languages argument: it reads every page")
         self.feed_urls = split_argument(feed)

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from newscrawl.crawler.view_counters import counted_count
 from newscrawl.discovery.article_urls import looks_like_article
 from newscrawl.sites.spec import Site
+from spiders.arguments import DeclaredArguments
 from spiders.sitemaps import SitemapNewsSiteSpider
 
 __all__ = ["SiteSpider", "spider_class_for"]
@@ -23,11 +24,12 @@ __all__ = ["SiteSpider", "spider_class_for"]
 _ANY_PATH = re.compile("")
 
 
-class SiteSpider(SitemapNewsSiteSpider):
+class SiteSpider(DeclaredArguments, SitemapNewsSiteSpider):
     """One outlet's feeds, sitemaps, listings and start pages, as its `Site` declares them.
 
     ``scrapy crawl <name> [-a languages=uk,en] [-a max_pages=N] [-a base_url=URL]``;
-    see `NewsSiteSpider` for the arguments.
+    see `NewsSiteSpider` for the arguments. Any other ``-a`` name is refused
+    (`DeclaredArguments`).
     """
 
     site_spec: ClassVar[Site]

@@ -62,7 +62,9 @@ def test_due_outlets_are_crawled_once_per_interval_oldest_first(archive: Path) -
     assert first.returncode == 0, first.stdout + first.stderr
     # Never run: all due, the shortest interval first; UNN, Pravda and the catalogue are off.
     assert runs_started_at(archive, 0 * minutes) == ["alpha", "beta", "gamma"]
-    assert [line.split(":")[0] for line in first.stdout.splitlines()] == ["alpha", "beta", "gamma"]
+    # Each outlet's log path as it starts, then its summary line.
+    spiders = [line.split(":")[0] for line in first.stdout.splitlines()]
+    assert spiders == ["alpha", "alpha", "beta", "beta", "gamma", "gamma"]
 
     soon = due(archive, 5 * minutes)
     assert soon.returncode == 0, soon.stderr

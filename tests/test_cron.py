@@ -98,12 +98,14 @@ def test_good_run_exits_0_logs_to_a_file_and_records_the_run(
     )
 
     assert done.returncode == 0, done.stderr
-    # One summary line per spider on stdout; the Scrapy log is in its own file.
-    (summary,) = done.stdout.splitlines()
+    # The log path as the spider starts, then its summary line; the Scrapy log is in its
+    # own file.
+    (start, summary) = done.stdout.splitlines()
     assert summary.startswith("unn: finished, exit 0;")
     assert f"{DEMO_PAGES} new" in summary
     (log_file,) = (db.parent / "logs").glob("unn-*.log")
     assert re.fullmatch(r"unn-\d{8}T\d{6}Z\.log", log_file.name)
+    assert start == f"unn: crawling; log {log_file}"
     assert str(log_file) in summary
     log = log_file.read_text(encoding="utf-8")
     assert "INFO" in log and "Spider closed (finished)" in log
@@ -147,7 +149,9 @@ def test_spiders_run_in_sequence_and_the_first_failure_sets_the_exit_code(
     done = newscrawl(["crawl", "unn", "pravda", *args], tmp_path)
 
     assert done.returncode == ExitCode.NOTHING_FETCHED, done.stdout + done.stderr
-    unn, pravda = done.stdout.splitlines()
+    unn_starts, unn, pravda_starts, pravda = done.stdout.splitlines()
+    assert unn_starts.startswith("unn: crawling; log ")
+    assert pravda_starts.startswith("pravda: crawling; log ")
     assert unn.startswith("unn: finished, exit 0;")
     assert pravda.startswith("pravda: finished, exit 6;") and "no page could be fetched" in pravda
     runs = crawl_runs(tmp_path / "news.db")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -16,6 +17,7 @@ from newscrawl.errors import ArchiveError
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
 
+    from newscrawl.crawler.progress import SpiderProgress
     from newscrawl.runs.due import DueOutlet
     from newscrawl.runs.verdict import CrawlResult
 
@@ -34,7 +36,8 @@ exit codes (with several spiders, that of the first spider that did not exit 0;
 for one spider, the first that applies of 3, 1, 6, 5, 4, 7):
   0   every spider finished normally (under --due: or was stopped by its budget)
   1   a spider stopped for another reason than "finished" (archive_error, shutdown, ...)
-  2   usage error: unknown spider, malformed -a/-s value
+  2   usage error: unknown spider, -a name or NEWSCRAWL_* setting, malformed
+      setting value or LOG_LEVEL, broken sources file (nothing is fetched)
   3   failed to start: the archive cannot be opened, or the spider rejected its arguments
   4   more ERROR log lines than the setting NEWSCRAWL_MAX_ERRORS (default 0)
   5   article pages were fetched but none archived: the site's layout has likely changed
@@ -43,8 +46,9 @@ for one spider, the first that applies of 3, 1, 6, 5, 4, 7):
       or every article page was 404
   75  another crawl holds the archive's lock: nothing was done, try again later
 
-Each spider logs at INFO to <archive folder>/logs/<spider>-<UTC time>.log and
-prints a one-line summary; every run is recorded in the crawl_runs table.
+Each spider logs at INFO to <archive folder>/logs/<spider>-<UTC time>.log, named
+as it starts, and prints a one-line summary; on a terminal a progress line shows
+meanwhile. Every run is recorded in the crawl_runs table.
 """
 
 HELP = "run spiders into the archive, safe to run from cron"
@@ -121,13 +125,20 @@ def add_subparser(commands: Subcommands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from newscrawl.errors import SourcesError
     from newscrawl.runs.project import project_settings
+    from newscrawl.runs.settings_check import SettingError, check_settings
     from spiders.registry import site_spider_names, spider_names
 
     overrides = _pairs(args.settings, "-s")
     if args.db:
         overrides["NEWSCRAWL_DB"] = args.db
     settings = project_settings(overrides)
+    try:
+        # Every name and value before anything is fetched: a typo is not ignored.
+        check_settings(settings, _pairs(args.settings, "-s"))
+    except SettingError as exc:
+        return _usage_error(str(exc))
     if args.due and args.all:
         return _usage_error("give --due or --all, not both")
     if args.budget is not None and not args.due:
@@ -146,10 +157,14 @@ def run(args: argparse.Namespace) -> int:
             budget=args.budget or settings.get("NEWSCRAWL_DUE_BUDGET"),
             quiet=args.quiet,
         )
-    known = spider_names(settings)
+    try:
+        known = spider_names(settings)
+        sites = site_spider_names(settings) if args.all else []
+    except SourcesError as exc:
+        return _usage_error(str(exc))
     if args.all and args.spiders:
         return _usage_error("give spider names or --all, not both")
-    names = site_spider_names(settings) if args.all else list(dict.fromkeys(args.spiders))
+    names = sites if args.all else list(dict.fromkeys(args.spiders))
     if not names:
         return _usage_error(f"name a spider, or give --all or --due; spiders: {', '.join(known)}")
     unknown = [name for name in names if name not in known]
@@ -159,8 +174,50 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.resume and len(names) > 1:
         return _usage_error("--resume works with one spider at a time")
-    code, _ = crawl_outcome(names, spider_args, overrides, quiet=args.quiet, resume=args.resume)
+    error = _spider_argument_error(names, spider_args, settings)
+    if error is not None:
+        return _usage_error(error)
+    code, results = crawl_outcome(
+        names, spider_args, overrides, quiet=args.quiet, resume=args.resume
+    )
+    if args.resume:
+        _tell_how_to_continue(args, results)
     return code
+
+
+def _spider_argument_error(
+    names: Sequence[str], spider_args: dict[str, str], settings: BaseSettings
+) -> str | None:
+    """Why some spider of `names` would refuse the -a names (the first such); None if none."""
+    from spiders.arguments import unknown_argument_error
+    from spiders.registry import SiteSpiderLoader
+
+    loader = SiteSpiderLoader.from_settings(settings)
+    for name in names:
+        error = unknown_argument_error(loader.load(name), spider_args)
+        if error is not None:
+            return f"-a: {error}"
+    return None
+
+
+def _tell_how_to_continue(args: argparse.Namespace, results: Sequence[CrawlResult]) -> None:
+    """After a `--resume` crawl that stopped before its end, print the command that goes on."""
+    if not results:
+        return
+    result = results[-1]
+    if not (result.db_path.parent / "jobs" / args.resume).is_dir():
+        return  # finished: its state is gone, and a new run starts afresh
+    command = ["newscrawl", "crawl", result.spider, "--resume", args.resume]
+    command += ["--db", str(result.db_path)]
+    for pair in args.spider_args:
+        command += ["-a", pair]
+    for pair in args.settings:
+        if not pair.startswith("NEWSCRAWL_DB="):
+            command += ["-s", pair]
+    if args.quiet:
+        command.append("-q")
+    line = f"{result.spider}: stopped before the end; to continue, run: {shlex.join(command)}"
+    print(line, file=sys.stderr if args.quiet else sys.stdout, flush=True)
 
 
 def _pairs(values: Sequence[str], option: str) -> dict[str, str]:
@@ -217,6 +274,12 @@ def crawl_due(
         for site in registry.enabled()
         if not wanted or site.name in wanted
     ]
+    try:
+        error = _spider_argument_error([name for name, _ in outlets], spider_args, settings)
+    except SourcesError as exc:
+        return _usage_error(str(exc))
+    if error is not None:
+        return _usage_error(error)
     schedule = _DueSchedule(outlets, Path(settings["NEWSCRAWL_DB"]), settings, allowance)
     code, results = crawl_outcome(
         schedule.due_names,
@@ -321,23 +384,29 @@ def crawl_outcome(
     `names` and `time_limit` are as `newscrawl.runs.runner.crawl_spiders` takes them;
     `quiet_when_locked` exits 75 without a word when another run holds the lock.
     """
-    from newscrawl.runs.clock import current_time
+    from newscrawl.errors import SourcesError
     from newscrawl.runs.lock import LockHeld
     from newscrawl.runs.project import project_settings
-    from newscrawl.runs.revisits import revisit_schedule
     from newscrawl.runs.runner import crawl_spiders
+    from newscrawl.runs.settings_check import SettingError, check_settings
     from newscrawl.runs.verdict import ExitCode
 
     settings = project_settings(overrides)
     try:
         # Bad values are usage errors now, not a traceback in every spider's log.
-        current_time(settings.get("NEWSCRAWL_NOW"))
-        revisit_schedule(settings.get("NEWSCRAWL_REVISITS"))
-        settings.getint("NEWSCRAWL_MAX_ERRORS")
-    except ValueError as exc:
+        check_settings(settings, overrides)
+    except SettingError as exc:
         return _usage_error(str(exc)), []
+    # Progress only for a person watching: cron mail, pipes and -q get none.
+    progress = _ProgressLine() if not quiet and sys.stdout.isatty() else None
+
+    def started(name: str, log_file: Path) -> None:
+        if not quiet:
+            print(f"{name}: crawling; log {log_file}", flush=True)
 
     def report(result: CrawlResult) -> None:
+        if progress is not None:
+            progress.clear()
         if not quiet:
             print(result.summary_line(), flush=True)
         elif result.exit_code:
@@ -345,11 +414,20 @@ def crawl_outcome(
 
     try:
         results = crawl_spiders(
-            names, spider_args, overrides, report=report, resume=resume, time_limit=time_limit
+            names,
+            spider_args,
+            overrides,
+            report=report,
+            resume=resume,
+            time_limit=time_limit,
+            started=started,
+            progress=progress.show if progress is not None else None,
         )
     except ArchiveError as exc:
         print(f"newscrawl: {exc}", file=sys.stderr)
         return int(ExitCode.FAILED_TO_START), []
+    except SourcesError as exc:
+        return _usage_error(str(exc)), []
     except LockHeld as exc:
         if not quiet_when_locked:
             print(f"newscrawl: {exc}; not starting", file=sys.stderr)
@@ -357,5 +435,33 @@ def crawl_outcome(
     except OSError as exc:  # the log folder cannot be created, for one
         print(f"newscrawl: cannot crawl: {exc}", file=sys.stderr)
         return int(ExitCode.FAILED_TO_START), []
+    finally:
+        if progress is not None:
+            progress.clear()
     failed = [result.exit_code for result in results if result.exit_code]
     return (failed[0] if failed else 0), results
+
+
+class _ProgressLine:
+    """The progress of the running spider on one terminal line, rewritten in place."""
+
+    def __init__(self) -> None:
+        self.shown = False
+
+    def show(self, progress: SpiderProgress) -> None:
+        """Rewrite the line with `progress`: pages, archived, dropped, rate."""
+        line = (
+            f"{progress.spider}: {progress.pages} pages, {progress.archived} archived, "
+            f"{progress.dropped} dropped, {progress.pages_per_minute:.0f} pages/min"
+        )
+        # \r and "erase to the end of the line": a shorter line leaves no tail.
+        sys.stdout.write(f"\r{line}\x1b[K")
+        sys.stdout.flush()
+        self.shown = True
+
+    def clear(self) -> None:
+        """Erase the line, so that what is printed next starts on a clean one."""
+        if self.shown:
+            sys.stdout.write("\r\x1b[K")
+            sys.stdout.flush()
+            self.shown = False

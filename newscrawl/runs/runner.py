@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import FrameType
@@ -34,6 +36,7 @@ from scrapy.crawler import CrawlerProcess
 from twisted.python.failure import Failure
 
 from newscrawl.archive import Archive
+from newscrawl.crawler.progress import INTERVAL, ProgressFile, SpiderProgress, read_progress
 from newscrawl.errors import ArchiveError
 from newscrawl.runs.clock import current_time
 from newscrawl.runs.lock import HeldLock, archive_lock
@@ -41,7 +44,7 @@ from newscrawl.runs.project import project_settings
 from newscrawl.runs.verdict import CrawlResult
 from spiders.registry import site_of_spider, spider_sites
 
-__all__ = ["crawl_spiders", "run_spider"]
+__all__ = ["RunRecord", "crawl_spiders", "run_spider"]
 
 logger = logging.getLogger(__name__)
 
@@ -53,12 +56,15 @@ def run_spider(
     name: str,
     spider_args: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    *,
+    progress_file: Path | None = None,
 ) -> CrawlResult:
     """Run one spider to completion in this process and return its result.
 
     This starts Twisted's reactor, which cannot run twice in one process:
     `crawl_spiders` calls it through `newscrawl.runs.worker` in a process per spider.
-    Raises `KeyError` when there is no spider of that name.
+    With `progress_file`, the crawl's progress is written there every few seconds
+    (`newscrawl.crawler.progress`). Raises `KeyError` when there is no spider of that name.
     """
     settings = project_settings(overrides)
     db_path = Path(settings["NEWSCRAWL_DB"])
@@ -70,6 +76,8 @@ def run_spider(
         return CrawlResult(spider=name, db_path=db_path, start_error=str(exc))
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(name)
+    # Held for the whole crawl: Scrapy's signals keep only weak references to receivers.
+    progress = ProgressFile.attach(crawler, progress_file) if progress_file else None
     start_errors: list[str] = []
 
     def remember_start_error(failure: Failure) -> None:
@@ -82,6 +90,7 @@ def run_spider(
 
     process.crawl(crawler, **dict(spider_args or {})).addErrback(remember_start_error)
     process.start()
+    del progress
     try:
         stats = crawler.stats.get_stats()
     except RuntimeError:  # the crawl never got as far as creating its stats
@@ -105,6 +114,8 @@ def crawl_spiders(
     report: Callable[[CrawlResult], None],
     resume: str | None = None,
     time_limit: Callable[[str], float | None] | None = None,
+    started: Callable[[str, Path], None] | None = None,
+    progress: Callable[[SpiderProgress], None] | None = None,
 ) -> list[CrawlResult]:
     """Run the spiders one after another under the archive's lock; each result is reported.
 
@@ -121,6 +132,12 @@ def crawl_spiders(
     starts no more spiders (the rest are left out of the results), a number of
     seconds becomes that spider's CLOSESPIDER_TIMEOUT, and a stop at it is judged
     the budget's, not a failure (`CrawlResult.budgeted`).
+
+    `started` is told each spider's name and log file as it starts; `progress`,
+    when given, gets the running spider's progress every few seconds.
+
+    A worker whose parent is killed stops its spider as SIGTERM would, and
+    records its run itself (`newscrawl.runs.worker`).
     """
     settings = project_settings(overrides)
     db_path = Path(settings["NEWSCRAWL_DB"]).absolute()
@@ -149,19 +166,21 @@ def crawl_spiders(
             log_file = Path(overrides.get("LOG_FILE") or _log_file(log_dir, name, started_at))
             run_settings["LOG_FILE"] = str(log_file)
             run_settings.setdefault("LOG_LEVEL", "INFO")
-            result, interrupted = _run_in_subprocess(name, spider_args, run_settings, lock)
-            result.db_path = db_path
-            result.site = result.site or sites.get(name) or None
-            result.started_at = started_at
-            result.finished_at = current_time(settings.get("NEWSCRAWL_NOW"))
-            result.log_file = log_file
-            result.max_errors = settings.getint("NEWSCRAWL_MAX_ERRORS")
-            result.budgeted = limit is not None
-            _record(result)
-            if job_dir is not None and result.finish_reason == "finished":
-                # Its work is done. Kept, its seen-requests filter would make the
-                # next run with the same name skip every page it already fetched.
-                shutil.rmtree(job_dir, ignore_errors=True)
+            record = RunRecord(
+                db_path=db_path,
+                started_at=started_at,
+                log_file=log_file,
+                max_errors=settings.getint("NEWSCRAWL_MAX_ERRORS"),
+                budgeted=limit is not None,
+                job_dir=job_dir,
+                site=sites.get(name) or None,
+            )
+            if started is not None:
+                started(name, log_file)
+            result, interrupted = _run_in_subprocess(
+                name, spider_args, run_settings, lock, record, progress
+            )
+            record.complete(result, current_time(settings.get("NEWSCRAWL_NOW")))
             report(result)
             results.append(result)
             if interrupted:
@@ -169,18 +188,87 @@ def crawl_spiders(
     return results
 
 
+@dataclass
+class RunRecord:
+    """What a spider's run is recorded with besides its stats; the worker gets it too,
+    to record its run itself should `newscrawl crawl` be killed before it can."""
+
+    db_path: Path
+    started_at: datetime
+    log_file: Path
+    max_errors: int
+    budgeted: bool
+    job_dir: Path | None
+    site: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        """This record as JSON-ready data, for the worker's spec."""
+        return {
+            "db_path": str(self.db_path),
+            "started_at": self.started_at.isoformat(),
+            "log_file": str(self.log_file),
+            "max_errors": self.max_errors,
+            "budgeted": self.budgeted,
+            "job_dir": str(self.job_dir) if self.job_dir is not None else None,
+            "site": self.site,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
+        """The record `to_json` wrote."""
+        return cls(
+            db_path=Path(data["db_path"]),
+            started_at=datetime.fromisoformat(data["started_at"]),
+            log_file=Path(data["log_file"]),
+            max_errors=int(data["max_errors"]),
+            budgeted=bool(data["budgeted"]),
+            job_dir=Path(data["job_dir"]) if data.get("job_dir") else None,
+            site=data.get("site"),
+        )
+
+    def complete(self, result: CrawlResult, finished_at: datetime) -> None:
+        """Fill in `result` from this record, write its `crawl_runs` row, and remove a
+        finished run's resume state."""
+        result.db_path = self.db_path
+        result.site = result.site or self.site
+        result.started_at = self.started_at
+        result.finished_at = finished_at
+        result.log_file = self.log_file
+        result.max_errors = self.max_errors
+        result.budgeted = self.budgeted
+        _record(result)
+        if self.job_dir is not None and result.finish_reason == "finished":
+            # Its work is done. Kept, its seen-requests filter would make the
+            # next run with the same name skip every page it already fetched.
+            shutil.rmtree(self.job_dir, ignore_errors=True)
+
+
 def _run_in_subprocess(
-    name: str, spider_args: Mapping[str, str], run_settings: Mapping[str, Any], lock: HeldLock
+    name: str,
+    spider_args: Mapping[str, str],
+    run_settings: Mapping[str, Any],
+    lock: HeldLock,
+    record: RunRecord,
+    progress: Callable[[SpiderProgress], None] | None = None,
 ) -> tuple[CrawlResult, bool]:
-    """Run the spider in a worker process; the result, and whether a signal stopped it."""
+    """Run the spider in a worker process; the result, and whether a signal stopped it.
+
+    With `progress`, the worker's progress is passed to it every few seconds.
+    """
     with tempfile.TemporaryDirectory(prefix="newscrawl-") as scratch:
         spec_path = Path(scratch) / "spec.json"
         result_path = Path(scratch) / "result.json"
+        progress_path = Path(scratch) / "progress.json"
         spec = {
             "spider": name,
             "spider_args": dict(spider_args),
             "settings": dict(run_settings),
             "result": str(result_path),
+            "progress": str(progress_path) if progress is not None else None,
+            # Whom the worker outlives if this process is killed, and how it then
+            # records its own run.
+            "parent": os.getpid(),
+            "record": record.to_json(),
         }
         spec_path.write_text(json.dumps(spec), encoding="utf-8")
         # Its own process group: a Ctrl-C on the terminal reaches only this
@@ -199,7 +287,7 @@ def _run_in_subprocess(
 
         previous = {sig: signal.signal(sig, forward) for sig in _FORWARDED_SIGNALS}
         try:
-            status = child.wait()
+            status = _wait(child, progress_path, progress)
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
@@ -216,6 +304,23 @@ def _run_in_subprocess(
         site=report.get("site"),
     )
     return result, bool(received)
+
+
+def _wait(
+    child: subprocess.Popen[bytes],
+    progress_path: Path,
+    progress: Callable[[SpiderProgress], None] | None,
+) -> int:
+    """Wait for the worker to exit, passing on its progress; its exit status."""
+    if progress is None:
+        return child.wait()
+    while True:
+        try:
+            return child.wait(timeout=INTERVAL)
+        except subprocess.TimeoutExpired:
+            now = read_progress(progress_path)
+            if now is not None:
+                progress(now)
 
 
 def _record(result: CrawlResult) -> None:
