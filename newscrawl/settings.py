@@ -79,7 +79,7 @@ RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 # The longest wait, in seconds, that a 429 or 503 answer's Retry-After header
 # (seconds or an HTTP date) may impose before the request is retried
 # (newscrawl.crawler.retry_after); longer ones are cut to it. 0 ignores Retry-After.
-NEWSCRAWL_RETRY_AFTER_MAX = float(os.environ.get("NEWSCRAWL_RETRY_AFTER_MAX", "120"))
+NEWSCRAWL_RETRY_AFTER_MAX = os.environ.get("NEWSCRAWL_RETRY_AFTER_MAX", "120")
 
 # Nothing listens for commands on a cron box.
 TELNETCONSOLE_ENABLED = False

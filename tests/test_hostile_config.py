@@ -147,6 +147,7 @@ MALFORMED = {
     "NEWSCRAWL_WARC_MAX_BYTES": "1GB",
     "NEWSCRAWL_WARC_REVISITS": "maybe",
     "NEWSCRAWL_WARC_KEEP_DAYS": "a week",
+    "NEWSCRAWL_RETRY_AFTER_MAX": "a minute",
     "NEWSCRAWL_MANAGED_RUN": "perhaps",
     "NEWSCRAWL_RECORD_RUN": "perhaps",
 }

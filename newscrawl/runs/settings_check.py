@@ -62,6 +62,15 @@ def _on_off(value: Any) -> None:
         raise ValueError("must be on or off")
 
 
+def _seconds(value: Any) -> None:
+    try:
+        seconds = float(str(value).strip())
+    except ValueError:
+        raise ValueError("must be a number of seconds") from None
+    if not seconds >= 0:  # also refuses nan
+        raise ValueError("must be 0 or more seconds")
+
+
 def _bool(value: Any) -> None:
     if not isinstance(value, bool) and str(value).strip().lower() not in _BOOLS:
         raise ValueError("must be True or False")
@@ -127,6 +136,7 @@ VALIDATORS: Mapping[str, Callable[[Any], None]] = {
     "NEWSCRAWL_WARC_MAX_BYTES": _whole_number(1),
     "NEWSCRAWL_WARC_REVISITS": _warc_revisits,
     "NEWSCRAWL_WARC_KEEP_DAYS": _warc_keep_days,
+    "NEWSCRAWL_RETRY_AFTER_MAX": _seconds,
     "NEWSCRAWL_MANAGED_RUN": _bool,
     "NEWSCRAWL_RECORD_RUN": _bool,
 }
