@@ -15,6 +15,7 @@ import select
 import shlex
 import signal
 import subprocess
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ from newscrawl.testing.mirror import Mirror, Resource
 from spiders.arguments import declared_arguments
 from spiders.registry import SiteSpiderLoader
 from tests.conftest import (
+    REPO_ROOT,
     NewscrawlInProcess,
     StartMirror,
     newscrawl_command,
@@ -321,3 +323,31 @@ def test_a_killed_crawl_takes_its_worker_down_and_the_run_is_recorded(
     assert _article_hits(mirror) < 30  # it stopped rather than crawled on
     # Not a terminal: the log line, and no progress.
     assert out.startswith("unn: crawling; log ") and "pages/min" not in out
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("NEWSCRAWL_WRAC=off", "-s NEWSCRAWL_WRAC: no such setting; did you mean NEWSCRAWL_WARC?"),
+        ("LOG_LEVEL=LOUD", "LOG_LEVEL='LOUD': choose among"),
+        ("NEWSCRAWL_MAX_REVISITS=x", "NEWSCRAWL_MAX_REVISITS"),
+    ],
+)
+def test_scrapy_crawl_refuses_a_typo_or_a_bad_value_before_it_starts(
+    tmp_path: Path, setting: str, said: str
+) -> None:
+    db = tmp_path / "news.db"
+    done = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "unn", "-s", setting, "-s", f"NEWSCRAWL_DB={db}"],
+        cwd=REPO_ROOT,
+        env=subprocess_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr[-2000:]
+    assert said in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not db.exists()

@@ -6,6 +6,8 @@
 - A feed export (``-o``/``-O FILE``, or FEEDS) holds only the articles: the spiders
   also yield `CardViews` (view counts of listing cards), which are not articles. A
   feed whose options name `item_classes` or an `item_filter` keeps its own choice.
+- Its settings are checked (`newscrawl.runs.settings_check`): an unknown NEWSCRAWL_*
+  name, a malformed value or a bad LOG_LEVEL is a usage error.
 - It turns on NEWSCRAWL_RECORD_RUN, so a crawl, and no other Scrapy command
   (`scrapy parse`, `scrapy shell`), takes the archive's lock and writes a
   `crawl_runs` row (newscrawl.crawler.lock_and_record).
@@ -17,6 +19,9 @@ import argparse
 from typing import Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from newscrawl.runs.settings_check import SettingError, check_settings
 
 # What a feed exports unless its options say otherwise.
 EXPORTED_ITEM_CLASSES = ["newscrawl.items.Article"]
@@ -29,6 +34,12 @@ class Command(ScrapyCrawlCommand):
         opts.spargs.update(joined_spider_args(given))
         settings = self.settings
         assert settings is not None  # Scrapy sets them before it processes options
+        try:
+            # As `newscrawl crawl` does: a typo or a malformed value is one line and
+            # exit 2 before anything is fetched, not an ignored name or a traceback.
+            check_settings(settings, [pair.partition("=")[0] for pair in opts.set])
+        except SettingError as exc:
+            raise UsageError(str(exc), print_help=False) from None
         # Above the project's own False (a command's default_settings rank below it).
         settings.set("NEWSCRAWL_RECORD_RUN", True, priority="cmdline")
         feeds = settings.getdict("FEEDS")
