@@ -564,11 +564,13 @@ class NewsSiteSpider(scrapy.Spider):
         Returns the page's site URL as its validators are kept (None: the request
         was not conditional).
         """
-        url = response.meta.get(CONDITIONAL_META)
+        # Not response.meta: it raises for a response built without its request.
+        meta = response.request.meta if response.request is not None else {}
+        url = meta.get(CONDITIONAL_META)
         if not isinstance(url, str):
             return None
-        if VALIDATORS_META in response.meta:
-            self._validators[url] = response.meta[VALIDATORS_META]
+        if VALIDATORS_META in meta:
+            self._validators[url] = meta[VALIDATORS_META]
         return url
 
     def closed(self, reason: str) -> None:

@@ -76,7 +76,7 @@ class SitemapNewsSiteSpider(NewsSiteSpider):
         where = f"sitemap {url}"
         self._sitemaps_requested.add(url)
         if self._unchanged(response, where):
-            if response.meta.get(_DATED_META):
+            if response.request is not None and response.request.meta.get(_DATED_META):
                 queue = self._after_settled_child(queue, where)
             yield from self._next_child(queue, read, where)
             return
