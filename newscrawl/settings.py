@@ -118,12 +118,19 @@ SPIDER_MIDDLEWARES = {
 }
 # 950: after the HTTP cache and redirects, right before the download handler, so
 # the capture sees every response (counters, robots.txt, 3xx) as it was received.
-# 560: sees a response just before RetryMiddleware (550), so a 429 or 503 with
-# Retry-After is retried only once the wait it asks for is over.
+# 580: below the redirects, so it sees each final response; see
+# newscrawl.crawler.conditional. 560: sees a response just before RetryMiddleware
+# (550), so a 429 or 503 with Retry-After is retried only once the wait it asks
+# for is over.
 DOWNLOADER_MIDDLEWARES = {
-    "newscrawl.crawler.warc_capture.WarcCaptureMiddleware": 950,
+    "newscrawl.crawler.conditional.ConditionalRequestsMiddleware": 580,
     "newscrawl.crawler.retry_after.RetryAfterMiddleware": 560,
+    "newscrawl.crawler.warc_capture.WarcCaptureMiddleware": 950,
 }
+# Feeds, sitemaps, listings and start pages are requested with the ETag and
+# Last-Modified they last sent (If-None-Match, If-Modified-Since), so an unchanged
+# one costs a 304; "off" fetches them whole every run.
+NEWSCRAWL_CONDITIONAL = os.environ.get("NEWSCRAWL_CONDITIONAL", "on")
 
 LOG_LEVEL = "INFO"
 LOG_FORMATTER = "newscrawl.crawler.logformatter.ConciseLogFormatter"

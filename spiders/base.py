@@ -31,6 +31,13 @@ from twisted.internet import error as twisted_errors
 from twisted.python.failure import Failure
 
 from newscrawl.archive import Archive
+from newscrawl.archive.queries import Validators
+from newscrawl.crawler.conditional import (
+    CONDITIONAL_META,
+    NOT_MODIFIED,
+    VALIDATORS_META,
+    conditional_meta,
+)
 from newscrawl.discovery.feeds import read_feed
 from newscrawl.discovery.listings import card_views, class_prefix_xpath, structural_cards
 from newscrawl.errors import ArchiveError
@@ -49,6 +56,9 @@ FETCH_FAILED_STAT = "newscrawl/fetch_failed"
 # Article pages fetched (new articles and revisits): with none archived, a layout change.
 ARTICLE_PAGES_STAT = "newscrawl/article_pages"
 REVISITS_STAT = "newscrawl/runs/revisits"
+# request.meta key of an article request: the site URL of the discovery page
+# (feed, sitemap, listing, start page) whose response asked for it.
+FOUND_ON_META = "newscrawl_found_on"
 
 
 class NewsSiteSpider(scrapy.Spider):
@@ -147,6 +157,9 @@ class NewsSiteSpider(scrapy.Spider):
         # one finished). Its articles may leave gaps below them, see _settled_among.
         self._unfinished_since: datetime | None = None
         self._walk_marked = False
+        # The validators of the discovery pages this walk read (None: forget the
+        # page's), stored when the walk finishes; see newscrawl.crawler.conditional.
+        self._validators: dict[str, Validators | None] = {}
 
     # --- discovery --------------------------------------------------------------
 
@@ -164,14 +177,22 @@ class NewsSiteSpider(scrapy.Spider):
             self._feed_titles = state.setdefault("feed_titles", self._feed_titles)
         for path in self.feed_locations():
             # Feeds first: their dates must be known before the articles arrive.
-            yield self._request(path, self.parse_feed, priority=20)
+            yield self._request(path, self.parse_feed, priority=20, conditional=True)
         for path in self.listing_locations():
             yield self._request(
-                path, self.parse_listing, priority=10, cb_kwargs={"listing": path, "page": 1}
+                path,
+                self.parse_listing,
+                priority=10,
+                cb_kwargs={"listing": path, "page": 1},
+                conditional=True,
             )
         for url in self.start_locations():
             yield self._request(
-                url, self.parse_start, priority=10, cb_kwargs={"start": url, "page": 1}
+                url,
+                self.parse_start,
+                priority=10,
+                cb_kwargs={"start": url, "page": 1},
+                conditional=True,
             )
         for url in self._due_revisits():
             self._requested.add(url)
@@ -211,17 +232,31 @@ class NewsSiteSpider(scrapy.Spider):
         return due
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
-        """Article requests for the feed's items; each item's date and title travel with it."""
+        """Article requests for the feed's items; each item's date and title travel with it.
+
+        None for a feed unchanged since the last finished walk (a 304).
+        """
+        where = f"feed {self.site_url_of(response)}"
+        if self._unchanged(response, where):
+            return
+        found_on = self._keep_validators(response)
         items = read_feed(response.body)
         found = self._declared_article_urls((i.link, i.published_at, i.title) for i in items)
-        self.logger.info("feed %s: %d articles", self.site_url_of(response), len(found))
-        yield from self._article_requests(found)
+        self.logger.info("%s: %d articles", where, len(found))
+        yield from self._article_requests(found, found_on)
 
     def parse_listing(
         self, response: Response, listing: str, page: int
     ) -> Iterable[scrapy.Request | CardViews]:
-        """Requests for the page's new articles, its cards' view counts, and the next page."""
+        """Requests for the page's new articles, its cards' view counts, and the next page.
+
+        A page unchanged since the last finished walk (a 304) ends the listing: the
+        walk read it and everything below it then.
+        """
         where = f"listing {listing} page {page}"
+        if self._unchanged(response, where, "stopping this listing"):
+            return
+        found_on = self._keep_validators(response)
         cards = self._cards(response)
         if not cards:
             self.logger.info("%s has no article cards: end of the listing", where)
@@ -236,7 +271,7 @@ class NewsSiteSpider(scrapy.Spider):
         listed = self._listed.setdefault(listing, set())
         shown_before = listed.issuperset(urls)
         listed.update(urls)
-        yield from self._article_requests(urls)
+        yield from self._article_requests(urls, found_on)
         if len(settled) == len(urls):
             self.logger.info(
                 "%s shows only articles already archived (%d): stopping this listing "
@@ -258,11 +293,19 @@ class NewsSiteSpider(scrapy.Spider):
                 self.parse_listing,
                 priority=10,
                 cb_kwargs={"listing": listing, "page": page + 1},
+                conditional=True,
             )
 
     def parse_start(self, response: Response, start: str, page: int) -> Iterable[scrapy.Request]:
-        """Requests for a start page's article links, and for its next page unless paging stops."""
+        """Requests for a start page's article links, and for its next page unless paging stops.
+
+        None for a page unchanged since the last finished walk (a 304), whose next
+        page is not followed either.
+        """
         where = f"start page {self.site_url_of(response)}"
+        if self._unchanged(response, where, "not following its next page"):
+            return
+        found_on = self._keep_validators(response)
         if not isinstance(response, TextResponse):
             self.logger.warning("%s is not a page (%s)", where, type(response).__name__)
             return
@@ -279,7 +322,7 @@ class NewsSiteSpider(scrapy.Spider):
             return
         archived = self._archived_among(urls)
         self.logger.info("%s: %d articles, %d archived", where, len(urls), len(archived))
-        yield from self._article_requests(urls)
+        yield from self._article_requests(urls, found_on)
         next_href = response.xpath(
             "//link[contains(concat(' ', @rel, ' '), ' next ')]/@href"
             " | //a[contains(concat(' ', @rel, ' '), ' next ')]/@href"
@@ -301,6 +344,7 @@ class NewsSiteSpider(scrapy.Spider):
                 self.parse_start,
                 priority=10,
                 cb_kwargs={"start": start, "page": page + 1},
+                conditional=True,
             )
 
     def parse_article(self, response: Response) -> Iterable[Page]:
@@ -326,6 +370,11 @@ class NewsSiteSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         url = self.site_url_of_fetch_url(request.url) if request is not None else "?"
         kind, reason = _failure_reason(failure)
+        found_on = request.meta.get(FOUND_ON_META) if request is not None else None
+        if isinstance(found_on, str):
+            # The page that listed this article must be read whole next time, or
+            # its 304 would hide the article from every later run.
+            self._validators[found_on] = None
         self.crawler.stats.inc_value(FETCH_FAILED_STAT)
         self.crawler.stats.inc_value(f"{FETCH_FAILED_STAT}/{kind}")
         if request is not None and request.callback == self.parse_article:
@@ -452,17 +501,21 @@ class NewsSiteSpider(scrapy.Spider):
 
     # --- requests ---------------------------------------------------------------
 
-    def _article_requests(self, urls: Sequence[str]) -> Iterable[scrapy.Request]:
+    def _article_requests(
+        self, urls: Sequence[str], found_on: str | None = None
+    ) -> Iterable[scrapy.Request]:
         """Requests for those of `urls` that are neither archived nor asked for already.
 
         Archived articles are fetched again only when the revisit schedule says so.
+        `found_on` is the site URL of the discovery page that lists them, whose kept
+        validators a failed fetch forgets.
         """
         archived = self._archived_among(urls)  # remember what was archived before fetching
         for url in urls:
             if url not in archived and url not in self._requested:
                 self._mark_walk_unfinished()
                 self._requested.add(url)
-                yield self._request(url, self.parse_article)
+                yield self._request(url, self.parse_article, found_on=found_on)
 
     def _now(self) -> datetime:
         return current_time(self.settings.get("NEWSCRAWL_NOW"))
@@ -474,15 +527,55 @@ class NewsSiteSpider(scrapy.Spider):
         *,
         priority: int = 0,
         cb_kwargs: dict[str, Any] | None = None,
+        errback: Any = None,
+        dont_filter: bool = False,
+        conditional: bool = False,
+        found_on: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> scrapy.Request:
+        """A request for a site path or URL, fetched from the mirror when there is one.
+
+        `conditional` marks a discovery request: it carries the page's kept
+        validators and lets a 304 through (`newscrawl.crawler.conditional`). An
+        article request is never conditional: a revisit must fetch the page.
+        """
         site_url = path_or_url if "://" in path_or_url else self.site_url + path_or_url
+        request_meta: dict[str, Any] = {**(meta or {})}
+        if conditional:
+            request_meta.update(conditional_meta(site_url))
+        if found_on is not None:
+            request_meta[FOUND_ON_META] = found_on
         return scrapy.Request(
             self.fetch_url_of(site_url),
             callback=callback,
-            errback=self.log_fetch_failure,
+            errback=errback or self.log_fetch_failure,
             priority=priority,
             cb_kwargs=cb_kwargs or {},
+            meta=request_meta,
+            dont_filter=dont_filter,
         )
+
+    def _unchanged(self, response: Response, where: str, then: str = "nothing new there") -> bool:
+        """Whether `response` is a 304: the page is as the last finished walk read it."""
+        if response.status != NOT_MODIFIED:
+            return False
+        self.logger.info("%s is unchanged since the last run (304): %s", where, then)
+        return True
+
+    def _keep_validators(self, response: Response) -> str | None:
+        """Note a discovery page's new validators, to store when the walk finishes.
+
+        Returns the page's site URL as its validators are kept (None: the request
+        was not conditional).
+        """
+        # Not response.meta: it raises for a response built without its request.
+        meta = response.request.meta if response.request is not None else {}
+        url = meta.get(CONDITIONAL_META)
+        if not isinstance(url, str):
+            return None
+        if VALIDATORS_META in meta:
+            self._validators[url] = meta[VALIDATORS_META]
+        return url
 
     def closed(self, reason: str) -> None:
         if self._archive is not None:
@@ -536,9 +629,18 @@ class NewsSiteSpider(scrapy.Spider):
             self.logger.warning("could not mark this walk as begun: %s", exc)
 
     def _note_walk_finished(self) -> None:
+        """Clear the walk's mark and keep its pages' validators, in one transaction.
+
+        Validators are kept only here: a page read by a walk that lost articles
+        (killed, or its archive failing) must be read whole again, and a 304 would
+        hide what it lists.
+        """
         assert self._archive is not None
         try:
-            self._archive.note_crawl_finished(self.name, self.site)
+            with self._archive.batch():
+                if self._validators:
+                    self._archive.record_validators(self._validators, self._now())
+                self._archive.note_crawl_finished(self.name, self.site)
         except ArchiveError as exc:
             self.logger.warning("could not mark this walk as finished: %s", exc)
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 import scrapy
 from scrapy.http import Response
 
+from newscrawl.crawler.conditional import NOT_MODIFIED
 from newscrawl.crawler.view_counters import CounterEndpoint, plain_count
 from newscrawl.discovery.article_urls import looks_like_article, registered_domain
 from newscrawl.discovery.sitemaps import is_sitemap
@@ -111,7 +112,9 @@ class NewsSpider(SitemapNewsSiteSpider):
 
     def parse_feed(self, response: Response) -> Iterable[scrapy.Request]:
         """A feed's articles; a sitemap given as a feed is read as a sitemap."""
-        if is_sitemap(response.body):
+        if response.status == NOT_MODIFIED:
+            yield from super().parse_feed(response)  # unchanged: nothing new there
+        elif is_sitemap(response.body):
             yield from self.parse_sitemap(response)
         else:
             yield from super().parse_feed(response)

@@ -150,6 +150,7 @@ MALFORMED = {
     "NEWSCRAWL_WARC_REVISITS": "maybe",
     "NEWSCRAWL_WARC_KEEP_DAYS": "a week",
     "NEWSCRAWL_RETRY_AFTER_MAX": "a minute",
+    "NEWSCRAWL_CONDITIONAL": "sometimes",
     "NEWSCRAWL_MANAGED_RUN": "perhaps",
     "NEWSCRAWL_RECORD_RUN": "perhaps",
 }

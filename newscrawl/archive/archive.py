@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from newscrawl.archive import queries
 from newscrawl.archive.failures import errors_as_archive_error
 from newscrawl.archive.migrations import migrations
-from newscrawl.archive.queries import StoredArticle
+from newscrawl.archive.queries import StoredArticle, Validators
 from newscrawl.archive.rows import (
     description_columns,
     insert_sql,
@@ -211,6 +211,16 @@ class Archive:
             [spider, site],
         )
 
+    def record_validators(
+        self, validators: Mapping[str, Validators | None], updated_at: datetime
+    ) -> None:
+        """Keep each URL's validators for the next conditional request; None forgets them.
+
+        Validators with neither an ETag nor a Last-Modified are forgotten too: there is
+        nothing to send back.
+        """
+        self._write(self._replace_validators, dict(validators), utc_iso(updated_at))
+
     def remove_articles_after(self, last_id: int) -> None:
         """Delete the articles with ids above `last_id`, and what they added.
 
@@ -378,6 +388,26 @@ class Archive:
                 [list(row.values()) for row in rows],
             )
 
+    def _replace_validators(
+        self, validators: Mapping[str, Validators | None], updated_at: str
+    ) -> None:
+        kept = [
+            (url, v.etag, v.last_modified, updated_at)
+            for url, v in validators.items()
+            if v is not None and (v.etag or v.last_modified)
+        ]
+        forgotten = [
+            (url,)
+            for url, v in validators.items()
+            if v is None or (not v.etag and not v.last_modified)
+        ]
+        self.db.conn.executemany("DELETE FROM conditional_validators WHERE url = ?", forgotten)
+        self.db.conn.executemany(
+            "INSERT OR REPLACE INTO conditional_validators (url, etag, last_modified, updated_at) "
+            "VALUES (?, ?, ?, ?)",
+            kept,
+        )
+
     def _delete_articles_after(self, last_id: int) -> None:
         added = "SELECT url FROM articles WHERE id > :id"
         self.db.execute(
@@ -410,6 +440,11 @@ class Archive:
         """When the earliest walk of `spider` over `site` that has not finished began."""
         with errors_as_archive_error(self.path, "read"):
             return queries.unfinished_crawl_start(self.db, spider, site)
+
+    def validators_of(self, url: str) -> Validators | None:
+        """The validators kept for `url` by `record_validators`, if any."""
+        with errors_as_archive_error(self.path, "read"):
+            return queries.stored_validators(self.db, url)
 
     def urls_due_for_revisit(
         self, site: str, now: datetime, schedule: Sequence[RevisitRule]

@@ -227,3 +227,15 @@ def m011_outlets(db: Database) -> None:
     )
     # fmt: on
     db.table("outlets").create_index(["site"])
+
+
+@migrations()
+def m012_conditional_validators(db: Database) -> None:
+    # The validators (ETag, Last-Modified) of each feed, sitemap, listing and start
+    # page as last read by a walk that finished: sent back as If-None-Match and
+    # If-Modified-Since, so that an unchanged page costs a 304 instead of its bytes.
+    db.table("conditional_validators").create(
+        {"url": str, "etag": str, "last_modified": str, "updated_at": str},
+        pk="url",
+        not_null={"updated_at"},
+    )

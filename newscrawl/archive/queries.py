@@ -27,6 +27,7 @@ from newscrawl.timestamps import parsed_instant, utc_iso
 __all__ = [
     "ARCHIVE_TABLES",
     "StoredArticle",
+    "Validators",
     "Version",
     "archived_urls",
     "article_ids",
@@ -46,6 +47,7 @@ __all__ = [
     "runs_of_spider_since",
     "spiders_with_runs",
     "stored_article",
+    "stored_validators",
     "unfinished_crawl_start",
     "url_with_content",
     "urls_due_for_revisit",
@@ -86,6 +88,26 @@ def unfinished_crawl_start(db: Database, spider: str, site: str) -> datetime | N
         [spider, site],
     ).fetchone()
     return parsed_instant(row[0]) if row else None
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a server said identifies one version of a page: its ETag, its Last-Modified.
+
+    Either may be missing; both are kept exactly as the server sent them, since a
+    server compares what a conditional request sends back with what it sent.
+    """
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+def stored_validators(db: Database, url: str) -> Validators | None:
+    """The validators `conditional_validators` holds for `url`, if any."""
+    row = db.execute(
+        "SELECT etag, last_modified FROM conditional_validators WHERE url = ?", [url]
+    ).fetchone()
+    return Validators(etag=row[0], last_modified=row[1]) if row else None
 
 
 def urls_due_for_revisit(

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 from scrapy.settings import BaseSettings
 
 from newscrawl import settings as settings_module
+from newscrawl.crawler.conditional import conditional_enabled
 from newscrawl.crawler.warc_capture import warc_keep_days, warc_revisits_enabled
 from newscrawl.runs.clock import current_time
 from newscrawl.runs.due import budget_of
@@ -117,6 +118,10 @@ def _warc_revisits(value: Any) -> None:
     warc_revisits_enabled(BaseSettings({"NEWSCRAWL_WARC_REVISITS": value}))
 
 
+def _conditional(value: Any) -> None:
+    conditional_enabled(BaseSettings({"NEWSCRAWL_CONDITIONAL": value}))
+
+
 def _warc_keep_days(value: Any) -> None:
     warc_keep_days(BaseSettings({"NEWSCRAWL_WARC_KEEP_DAYS": value}))
 
@@ -137,6 +142,7 @@ VALIDATORS: Mapping[str, Callable[[Any], None]] = {
     "NEWSCRAWL_WARC_REVISITS": _warc_revisits,
     "NEWSCRAWL_WARC_KEEP_DAYS": _warc_keep_days,
     "NEWSCRAWL_RETRY_AFTER_MAX": _seconds,
+    "NEWSCRAWL_CONDITIONAL": _conditional,
     "NEWSCRAWL_MANAGED_RUN": _bool,
     "NEWSCRAWL_RECORD_RUN": _bool,
 }

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -37,6 +38,11 @@ class Resource:
     # More response headers, e.g. (("Content-Encoding", "gzip"),) for a body
     # that is already gzip-compressed.
     headers: tuple[tuple[str, str], ...] = ()
+    # Validators, sent as ETag and Last-Modified (an HTTP date). With either set, a
+    # request whose If-None-Match (or, without one, If-Modified-Since) matches gets
+    # a 304 without a body, as a server with conditional requests answers.
+    etag: str | None = None
+    last_modified: str | None = None
 
 
 class Mirror(str):
@@ -104,12 +110,19 @@ class _Handler(BaseHTTPRequestHandler):
             resource = Resource(b"Not Found", "text/plain; charset=utf-8", status=404)
         if resource.delay:
             threading.Event().wait(resource.delay)
+        if self._not_modified(resource):
+            self.send_response(304)
+            self._send_validators(resource)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            return
         self.send_response(resource.status)
         self.send_header("Content-Type", resource.content_type)
         self.send_header("Content-Length", str(len(resource.body)))
         self.send_header("Connection", "close")
         for name, value in resource.headers:
             self.send_header(name, value)
+        self._send_validators(resource)
         self.end_headers()
         if not send_body:
             return
@@ -118,6 +131,30 @@ class _Handler(BaseHTTPRequestHandler):
             body = body[: resource.truncate_to]
         self.wfile.write(body)
         self.wfile.flush()
+
+    def _not_modified(self, resource: Resource) -> bool:
+        """Whether the request's validators match the resource's (RFC 9110, 13.1)."""
+        if resource.status != 200:
+            return False
+        if_none_match = self.headers.get("If-None-Match")
+        if if_none_match is not None:
+            tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+            return resource.etag is not None and ("*" in tags or resource.etag in tags)
+        if_modified_since = self.headers.get("If-Modified-Since")
+        if if_modified_since is None or resource.last_modified is None:
+            return False
+        try:
+            since = parsedate_to_datetime(if_modified_since)
+            modified = parsedate_to_datetime(resource.last_modified)
+        except (TypeError, ValueError):
+            return False
+        return modified <= since
+
+    def _send_validators(self, resource: Resource) -> None:
+        if resource.etag is not None:
+            self.send_header("ETag", resource.etag)
+        if resource.last_modified is not None:
+            self.send_header("Last-Modified", resource.last_modified)
 
     def log_message(self, format: str, *args: Any) -> None:
         # Access logging is noise in test output; hits are counted instead.
