@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 
 from scrapy.exceptions import DropItem
 from scrapy.utils.defer import maybe_deferred_to_future
-from twisted.internet import reactor, threads
+from twisted.internet import threads
 from twisted.python.failure import Failure
 from twisted.python.threadpool import ThreadPool
 
@@ -59,6 +59,10 @@ class ThreadedParsePipeline(ParsePipeline):
             except _Dropped as dropped:
                 self._count(dropped)
                 raise
+        # Imported here, not at the top: importing the module must not install a
+        # reactor in a process (a re-parse, a test) before Scrapy picks its own.
+        from twisted.internet import reactor
+
         parsed = threads.deferToThreadPool(
             reactor,
             self._pool,
