@@ -334,3 +334,23 @@ def make_article(url: str = ARTICLE_URL, **fields: Any) -> Article:
         "alternates": {"uk": "https://unn.ua/news/kyiv-metro"},
     }
     return Article(**{**article, **fields})
+
+
+# An article whose body was written before bodies were capped: 23 M characters.
+HUGE_URL = "https://unn.ua/news/huge"
+HUGE_BODY = "Київ отримає нові станції метро. " * 700_000
+
+
+@pytest.fixture(scope="module")
+def huge_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An archive of 3 articles, one of them (HUGE_URL) with HUGE_BODY as its body."""
+    from newscrawl.archive import Archive
+
+    db = tmp_path_factory.mktemp("huge") / "news.db"
+    with Archive(db) as archive:
+        for n in range(2):
+            archive.save(make_article(f"https://unn.ua/news/small-{n}"))
+        archive.save(make_article(HUGE_URL))
+    with sqlite3.connect(db) as conn:
+        conn.execute("update articles set body = ? where url = ?", [HUGE_BODY, HUGE_URL])
+    return db

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -19,29 +18,13 @@ from urllib.parse import quote
 
 import pytest
 
-from newscrawl.archive import Archive
 from newscrawl.datasette.plugin import CUT_MARK, PUBLIC_CELL_CHARS, public_text
 from newscrawl.testing.demo import demo_stories
 from tests.analyst_archive import fetch, free_port, newscrawl_serve, running_server
-from tests.conftest import CRAWL_TIMEOUT, REPO_ROOT, make_article, subprocess_env
+from tests.conftest import CRAWL_TIMEOUT, HUGE_BODY, HUGE_URL, REPO_ROOT, subprocess_env
 from tests.test_hostile_limits import _server_pid, vm_hwm_mb
 
-HUGE_URL = "https://unn.ua/news/huge"
-HUGE_BODY = "Київ отримає нові станції метро. " * 700_000  # 23 M characters
 CUT = PUBLIC_CELL_CHARS + len(CUT_MARK.format(chars=PUBLIC_CELL_CHARS))
-
-
-@pytest.fixture(scope="module")
-def huge_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An archive of 3 articles, one with a 23 M-character body."""
-    db = tmp_path_factory.mktemp("huge") / "news.db"
-    with Archive(db) as archive:
-        for n in range(2):
-            archive.save(make_article(f"https://unn.ua/news/small-{n}"))
-        archive.save(make_article(HUGE_URL))
-    with sqlite3.connect(db) as conn:
-        conn.execute("update articles set body = ? where url = ?", [HUGE_BODY, HUGE_URL])
-    return db
 
 
 # --- item 2: every value a public server returns is bounded -----------------------------

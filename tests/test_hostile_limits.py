@@ -12,7 +12,6 @@ import asyncio
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import time
@@ -23,7 +22,6 @@ from typing import Any
 import pytest
 from datasette.app import Datasette
 
-from newscrawl.archive import Archive
 from newscrawl.crawler.commands.crawl import articles_only
 from newscrawl.datasette.plugin import SNIPPET_SCAN_CHARS, snippet
 from newscrawl.datasette.server import PUBLIC_SETTINGS, metadata
@@ -153,20 +151,6 @@ def test_the_caps_apply_to_articles_from_any_source() -> None:
 
 
 # --- item 2: Datasette under --public -------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def huge_archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An archive of 3 articles, one with a 20 MB body written before the caps existed."""
-    db = tmp_path_factory.mktemp("huge") / "news.db"
-    with Archive(db) as archive:
-        for n in range(2):
-            archive.save(make_article(f"https://unn.ua/news/small-{n}"))
-        archive.save(make_article("https://unn.ua/news/huge"))
-    body = "Київ отримає нові станції метро. " * 700_000  # 23 M characters
-    with sqlite3.connect(db) as conn:
-        conn.execute("update articles set body = ? where url like '%huge'", [body])
-    return db
 
 
 def datasette_get(db: Path, path: str, *, public: bool) -> tuple[int, Any]:
