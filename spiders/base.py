@@ -160,6 +160,9 @@ class NewsSiteSpider(scrapy.Spider):
         # The validators of the discovery pages this walk read (None: forget the
         # page's), stored when the walk finishes; see newscrawl.crawler.conditional.
         self._validators: dict[str, Validators | None] = {}
+        # The article URLs each discovery page listed, by the page's site URL: its
+        # validators are kept only if every one of them is archived when the walk ends.
+        self._listed_on: dict[str, set[str]] = {}
 
     # --- discovery --------------------------------------------------------------
 
@@ -511,6 +514,8 @@ class NewsSiteSpider(scrapy.Spider):
         validators a failed fetch forgets.
         """
         archived = self._archived_among(urls)  # remember what was archived before fetching
+        if found_on is not None:
+            self._listed_on.setdefault(found_on, set()).update(urls)
         for url in urls:
             if url not in archived and url not in self._requested:
                 self._mark_walk_unfinished()
@@ -637,12 +642,31 @@ class NewsSiteSpider(scrapy.Spider):
         """
         assert self._archive is not None
         try:
+            validators = self._validators_to_keep()
             with self._archive.batch():
-                if self._validators:
-                    self._archive.record_validators(self._validators, self._now())
+                if validators:
+                    self._archive.record_validators(validators, self._now())
                 self._archive.note_crawl_finished(self.name, self.site)
         except ArchiveError as exc:
             self.logger.warning("could not mark this walk as finished: %s", exc)
+
+    def _validators_to_keep(self) -> dict[str, Validators | None]:
+        """The validators this finished walk may keep: None for a page that listed an
+        article the archive still lacks (its fetch failed, or the page was dropped).
+
+        A walk held back by ``max_pages`` or ``languages`` keeps none: it did not read
+        everything its pages list, and a 304 next time would hide the rest from a
+        full walk.
+        """
+        if self.max_pages is not None or set(self.selected_languages) != set(self.languages):
+            return {}
+        assert self._archive is not None
+        listed = sorted(set().union(*self._listed_on.values())) if self._listed_on else []
+        archived = {url for url, seen in self._archive.first_seen_times(listed).items() if seen}
+        return {
+            url: kept if self._listed_on.get(url, set()) <= archived else None
+            for url, kept in self._validators.items()
+        }
 
     def _settled_among(self, urls: Sequence[str]) -> set[str]:
         """Those of `urls` that prove everything older is archived: what a stop needs.

@@ -247,6 +247,45 @@ def test_a_feed_whose_article_failed_is_read_whole_next_time(
     assert "downloader/response_status_count/304" not in stats_of(run.log)
 
 
+@pytest.mark.e2e
+def test_a_feed_whose_article_was_dropped_is_read_whole_next_time(
+    start_mirror: StartMirror, tmp_path: Path
+) -> None:
+    # The page answers 200 but is cut short (no </html>): parsed, dropped, not archived.
+    resources: dict[str, Resource] = dict(articles("kept", 1))
+    cut = article_page("Новина, що обірвалася", paragraphs(3, 5))
+    resources["/news/2025/03/01/cut/"] = Resource(cut[: len(cut) // 2], HTML)
+    mirror = start_mirror(resources)
+    listed = {**{path: path for path in articles("kept", 1)}, "/news/2025/03/01/cut/": "cut"}
+    resources["/rss.xml"] = with_validators(feed(mirror, listed))
+    db = tmp_path / "news.db"
+
+    for _ in range(2):
+        run = crawl(["-a", f"feed={mirror}/rss.xml"], db, spider="news")
+        assert run.returncode in (0, 5), run.log[-3000:]
+
+    assert mirror.hits["/news/2025/03/01/cut/"] == 2
+    assert rows(db, "SELECT url FROM conditional_validators") == []
+
+
+@pytest.mark.e2e
+def test_a_walk_held_back_by_max_pages_keeps_no_validators(
+    start_mirror: StartMirror, tmp_path: Path
+) -> None:
+    mirror = start_mirror(validated_demo())
+    db = tmp_path / "news.db"
+
+    held_back = crawl(["-a", f"base_url={mirror}", "-a", "max_pages=1"], db)
+    assert held_back.returncode == 0, held_back.log[-3000:]
+    # A later full walk must read past page 1, which the held-back one never did.
+    assert rows(db, "SELECT url FROM conditional_validators") == []
+    full = crawl(["-a", f"base_url={mirror}"], db)
+    assert full.returncode == 0, full.log[-3000:]
+    # Its feed and listings answer in full: nothing told them this walk read them all.
+    assert "downloader/response_status_count/304" not in stats_of(full.log)
+    assert rows(db, "SELECT url FROM conditional_validators")
+
+
 def test_a_304_listing_page_stops_the_listing_and_asks_for_nothing() -> None:
     spider_cls = spider_class_for(UNN)
     spider = spider_cls.from_crawler(get_crawler(spider_cls))
