@@ -11,6 +11,7 @@ record all see the same outlets, and a new entry needs no spider code.
 from __future__ import annotations
 
 from functools import cache
+from typing import Self
 
 from scrapy import Spider
 from scrapy.settings import BaseSettings
@@ -34,14 +35,16 @@ __all__ = [
 class SiteSpiderLoader(SpiderLoader):
     """The spiders of ``SPIDER_MODULES``, and one `SiteSpider` per registered outlet.
 
-    Loading also makes the settings' site registry the process's (`activate`), so
-    the parsers a crawl's pipelines pick know the sources file's outlets.
-    Raises `SourcesError` for a wrong sources file.
+    Loaded as Scrapy loads it (`from_settings`, when a crawl or a command starts),
+    it also makes the settings' site registry the process's (`activate`), so the
+    parsers a crawl's pipelines pick know the sources file's outlets. Made
+    directly, to ask which spiders there are, it changes nothing. Raises
+    `SourcesError` for a wrong sources file.
     """
 
     def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
-        registry = activate(registry_of_settings(settings))
+        self.registry = registry = registry_of_settings(settings)
         for site in registry:
             coded = self._spiders.get(site.name)
             if coded is None:
@@ -60,9 +63,17 @@ class SiteSpiderLoader(SpiderLoader):
                     f"{coded.__module__}.{coded.__name__}; rename the outlet"
                 )
 
+    @classmethod
+    def from_settings(cls, settings: BaseSettings) -> Self:
+        loader = cls(settings)
+        activate(loader.registry)
+        return loader
+
 
 def _loader(settings: BaseSettings) -> SpiderLoader:
-    return SiteSpiderLoader.from_settings(settings)
+    # Not from_settings: a question about the spiders (a counter lookup in the middle
+    # of a crawl, the CLI's name checks) must not switch the process's registry.
+    return SiteSpiderLoader(settings)
 
 
 def spider_names(settings: BaseSettings) -> list[str]:
