@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from newscrawl.parsing.generic import GenericParser
-from newscrawl.sites.registry import hand_parsed_sites
 from newscrawl.testing.mirror import Resource, serve
-from newscrawl.testing.outlets import FEED_PATH, OutletSpec, outlet_site
+from newscrawl.testing.outlets import FEED_PATH, OutletSpec, others_switched_off, outlet_site
 from tests.conftest import rows, run_newscrawl
 from tests.test_datasette import get, query
 
@@ -44,11 +43,8 @@ def test_one_entry_and_no_code_makes_an_outlet_everywhere(tmp_path: Path) -> Non
 
 
 def check_the_outlet(tmp_path: Path, mirror: str, article_paths: list[str]) -> None:
-    switched_off = "".join(f"[outlets.{name}]\nenabled = false\n\n" for name in hand_parsed_sites())
     (tmp_path / "sources.toml").write_text(
-        f"""catalogue = false
-
-{switched_off}[outlets.vistnyk]
+        f"""{others_switched_off()}[outlets.vistnyk]
 title = "Вісник"
 home = "{mirror}"
 languages = ["uk"]

@@ -31,6 +31,7 @@ from newscrawl.sites.registry import (
 from newscrawl.sites.sources import interval_of, interval_text, sources_file
 from newscrawl.sites.spec import Site
 from newscrawl.testing.mirror import Mirror, Resource
+from newscrawl.testing.outlets import others_switched_off
 from tests.conftest import NewscrawlInProcess, StartMirror, run_newscrawl
 
 NAME = "mirror_news"
@@ -136,13 +137,9 @@ def mirror_site(base: str) -> dict[str, Resource]:
 
 
 def sources_toml(base: str, *, feeds: str = '["/rss.xml", "/atom.xml"]') -> str:
-    # `catalogue = false` keeps the hand-parsed sites: each is switched off, so that
-    # only the mirror's outlet is checked, whichever sites HAND_PARSED lists.
-    hand_parsed = "".join(f"[outlets.{name}]\nenabled = false\n\n" for name in hand_parsed_sites())
+    # Only the mirror's outlet is checked.
     return f"""\
-catalogue = false
-
-{hand_parsed}[outlets.{NAME}]
+{others_switched_off()}[outlets.{NAME}]
 title = "Mirror News"
 home = "{base}"
 languages = ["uk"]

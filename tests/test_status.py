@@ -18,7 +18,7 @@ from scrapy.utils.test import get_crawler
 from newscrawl.archive import Archive
 from newscrawl.crawler.completeness import COMPLETENESS_FIELDS, FieldCompleteness
 from newscrawl.runs.verdict import CrawlResult
-from newscrawl.sites.registry import hand_parsed_sites
+from newscrawl.testing.outlets import others_switched_off
 from tests.conftest import NewscrawlInProcess, make_article
 from tests.test_cron import newscrawl
 
@@ -156,8 +156,7 @@ def test_an_outlet_whose_last_run_is_older_than_twice_its_interval_is_flagged(
 def test_an_outlet_switched_off_is_not_flagged_for_its_old_runs(tmp_path: Path) -> None:
     db = _archive_with(tmp_path, [_run(NOW - timedelta(days=3), 12)])
     (tmp_path / "sources.toml").write_text(
-        "catalogue = false\n"
-        + "".join(f"[outlets.{name}]\nenabled = false\n" for name in hand_parsed_sites()),
+        others_switched_off(),
         encoding="utf-8",
     )
     code, lines = _status(db)

@@ -19,7 +19,7 @@ from html import escape
 
 from newscrawl.testing.mirror import Mirror, Resource, serve
 
-__all__ = ["OutletSpec", "outlet_site", "serve_outlets", "sources_toml"]
+__all__ = ["OutletSpec", "others_switched_off", "outlet_site", "serve_outlets", "sources_toml"]
 
 HTML = "text/html; charset=utf-8"
 RSS = "application/rss+xml; charset=utf-8"
@@ -92,14 +92,20 @@ def serve_outlets(specs: Sequence[OutletSpec], published: datetime) -> Iterator[
         }
 
 
-def sources_toml(specs: Sequence[OutletSpec], mirrors: Mapping[str, str]) -> str:
-    """A sources file declaring the outlets at their mirrors, and switching all others off:
-    no bundled catalogue, and every hand-parsed site disabled."""
+def others_switched_off() -> str:
+    """The start of a sources file whose own outlets are the only ones crawled or
+    checked: no bundled catalogue, and every hand-parsed site disabled (whichever
+    sites HAND_PARSED lists)."""
     from newscrawl.sites.registry import hand_parsed_sites
 
-    lines = ["catalogue = false"]
-    for name in hand_parsed_sites():
-        lines += ["", f"[outlets.{name}]", "enabled = false"]
+    disabled = "".join(f"[outlets.{name}]\nenabled = false\n\n" for name in hand_parsed_sites())
+    return f"catalogue = false\n\n{disabled}"
+
+
+def sources_toml(specs: Sequence[OutletSpec], mirrors: Mapping[str, str]) -> str:
+    """A sources file declaring the outlets at their mirrors, and switching all others off
+    (`others_switched_off`)."""
+    lines = [others_switched_off().rstrip("\n")]
     for spec in specs:
         lines += [
             "",
